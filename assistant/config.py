@@ -1,0 +1,50 @@
+"""All configuration in one place: `SHOPASSIST_*` environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Nothing here may reach a model hub: models come from installed packages.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPASSIST_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path(".shopassist"), description="Data home: Chroma, catalog, SQLite, models.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    chroma_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("CHROMA_HOST", "SHOPASSIST_CHROMA_HOST"),
+        description="Talk to a Chroma server (`chroma run`) instead of the embedded store.")
+    chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "SHOPASSIST_CHROMA_PORT"))
+
+    embedding_model: Path | None = Field(
+        default=None, description="A sentence-transformers directory; default: the packaged all-MiniLM-L6-v2.")
+    embedding_batch_size: int = 64
+
+    candidates: int = Field(default=50, description="How many candidates each retriever contributes to fusion.")
+    rrf_k: int = Field(default=60, description="Reciprocal rank fusion constant.")
+
+    demo_products: int = 2000
+    demo_seed: int = 7
+
+    @cached_property
+    def catalog_dir(self) -> Path:
+        return self.home / "catalog"
+
+    @cached_property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+
+def get_settings() -> Settings:
+    return Settings()

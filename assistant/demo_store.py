@@ -1,0 +1,35 @@
+"""The demo store: a synthetic catalog, its policies and labelled queries, indexed into the data home."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from retrieval.demo.catalog_generator import write_demo_files
+from retrieval.ingest.pipeline import ingest_products, read_feed
+
+from . import services
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def demo_dir(settings: Settings) -> Path:
+    return settings.home / "demo"
+
+
+def demo_queries_path(settings: Settings) -> Path:
+    return demo_dir(settings) / "queries.jsonl"
+
+
+def ensure_demo_store(settings: Settings) -> bool:
+    """Build the demo store unless a catalog is already serving. Returns whether it built one."""
+    home = services.catalog_home(settings)
+    if home.active_name() is not None:
+        return False
+    directory = demo_dir(settings)
+    write_demo_files(directory, n=settings.demo_products, seed=settings.demo_seed)
+    report = ingest_products(home, services.embedder(settings), read_feed(directory / "catalog.jsonl", "jsonl"),
+                             replace=True)
+    log.info("demo store: %d products indexed", report.ingested + report.updated)
+    return True

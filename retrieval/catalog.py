@@ -1,0 +1,129 @@
+"""Catalog versions on disk and in Chroma, and the pointer to the one that serves.
+
+    <home>/catalog/ACTIVE               name of the serving version (replaced atomically)
+    <home>/catalog/<version>/products.sqlite
+    <home>/catalog/<version>/bm25/      BM25 index + row ids (rebuilt beside, then renamed)
+    Chroma collection  shopassist-<version>
+
+`ingest --replace` builds a new version beside the active one and flips ACTIVE only when
+it is complete, so a failed or interrupted build never touches what is serving.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import chromadb
+
+from .documents import product_document
+from .filters import Facets, FacetIndex
+from .lexical import BM25Index
+from .product_store import ProductStore
+from .vector_store import VectorStore
+
+
+class CatalogVersion:
+    def __init__(self, directory: Path, vectors: VectorStore):
+        self.name = directory.name
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.products = ProductStore(directory / "products.sqlite")
+        self.vectors = vectors
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.directory / "bm25"
+
+    def rebuild_lexical(self) -> None:
+        """Rebuild BM25 from the product table, beside the old one, then swap it in."""
+        ids, docs = [], []
+        for product in self.products.iter_products():
+            ids.append(product.id)
+            docs.append(product_document(product))
+        staging = self.directory / f"bm25.{secrets.token_hex(4)}.tmp"
+        BM25Index.build(ids, docs).save(staging)
+        retired = self.directory / "bm25.old"
+        shutil.rmtree(retired, ignore_errors=True)
+        if self.lexical_dir.exists():
+            os.replace(self.lexical_dir, retired)
+        os.replace(staging, self.lexical_dir)
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def load_search_state(self) -> tuple[BM25Index, FacetIndex]:
+        lexical = BM25Index.load(self.lexical_dir)
+        facets_by_id = dict(self.products.iter_facets())
+        # Rows follow the BM25 index; a product written after the last rebuild is not in it yet.
+        facets = [facets_by_id.get(pid, Facets()) for pid in lexical.ids]
+        return lexical, FacetIndex(facets)
+
+    def close(self) -> None:
+        self.products.close()
+
+
+class CatalogHome:
+    def __init__(self, root: Path, chroma: chromadb.api.ClientAPI):
+        self.root = root
+        self.chroma = chroma
+        root.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "ACTIVE"
+
+    def active_name(self) -> str | None:
+        try:
+            name = self.pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def stamp(self) -> tuple[str | None, float]:
+        """Changes whenever what serves changes: the active version or its BM25 rebuild."""
+        name = self.active_name()
+        if name is None:
+            return None, 0.0
+        try:
+            return name, (self.root / name / "bm25" / "ids.json").stat().st_mtime
+        except FileNotFoundError:
+            return name, 0.0
+
+    def open(self, name: str) -> CatalogVersion:
+        return CatalogVersion(self.root / name, VectorStore(self.chroma, collection_name(name)))
+
+    def open_active(self) -> CatalogVersion | None:
+        name = self.active_name()
+        return self.open(name) if name else None
+
+    def create(self) -> CatalogVersion:
+        name = datetime.now(timezone.utc).strftime("v%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        return self.open(name)
+
+    def activate(self, version: CatalogVersion) -> None:
+        staging = self.root / f"ACTIVE.{secrets.token_hex(4)}.tmp"
+        staging.write_text(version.name)
+        with open(staging, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, self.pointer)
+
+    def discard(self, name: str) -> None:
+        try:
+            self.chroma.delete_collection(collection_name(name))
+        except Exception:  # noqa: BLE001 - already gone is fine; nothing else depends on it
+            pass
+        shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def discard_inactive(self) -> list[str]:
+        """Remove versions left behind by replaced or interrupted builds."""
+        active = self.active_name()
+        stale = [p.name for p in self.root.iterdir() if p.is_dir() and p.name.startswith("v") and p.name != active]
+        for name in stale:
+            self.discard(name)
+        return stale
+
+
+def collection_name(version: str) -> str:
+    return f"shopassist-{version}"

@@ -1,0 +1,162 @@
+"""From a row of named raw values to a Product: the one place feed values become catalog fields."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..models import Product
+from .cleaning import (
+    parse_bool, parse_date, parse_float, parse_int, parse_price, slugify, split_category, split_list, strip_html)
+
+ATTRIBUTE_NAMES = ("color", "size", "material", "pattern", "style", "gender", "age_group", "flavor", "scent")
+
+# Column names people use for our fields (lower-cased), tried when no --map names the column.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "product_id", "product id", "sku", "item_id", "handle", "gtin", "mpn"),
+    "title": ("title", "name", "product name", "product_name", "product title"),
+    "description": ("description", "body", "body (html)", "body_html", "details", "product description"),
+    "brand": ("brand", "vendor", "manufacturer"),
+    "category": ("category", "categories", "product_type", "product type", "type", "google_product_category",
+                 "department"),
+    "price": ("price", "selling price", "current price", "variant price"),
+    "sale_price": ("sale_price", "sale price"),
+    "currency": ("currency", "currency_code"),
+    "list_price": ("list_price", "list price", "compare_at_price", "compare at price", "msrp", "regular price"),
+    "image_url": ("image_url", "image", "image_link", "image link", "image src", "image url", "picture"),
+    "url": ("url", "link", "product url", "product_url"),
+    "rating": ("rating", "stars", "average rating", "avg_rating"),
+    "review_count": ("review_count", "reviews", "review count", "num_reviews", "ratings"),
+    "in_stock": ("in_stock", "availability", "in stock", "stock", "available"),
+    "launched_at": ("launched_at", "launch date", "release_date", "created_at", "published_at", "date"),
+    "tags": ("tags", "keywords", "labels"),
+}
+
+
+KNOWN_FIELDS = (*Product.model_fields, *ATTRIBUTE_NAMES, "sale_price")
+
+
+class RowError(BaseModel):
+    line: int
+    reason: str
+
+
+class RowRejected(ValueError):
+    """A row that cannot become a product; the message is the reason shown to the user."""
+
+
+def resolve_columns(columns: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """field -> column name, from explicit --map entries first, then known aliases."""
+    mapping = dict(mapping or {})
+    unknown = [f for f in mapping if f not in KNOWN_FIELDS]
+    if unknown:
+        raise ValueError(f"--map names unknown field(s): {', '.join(unknown)}; "
+                         f"fields are {', '.join(Product.model_fields)} and attributes {', '.join(ATTRIBUTE_NAMES)}")
+    missing = [c for c in mapping.values() if c not in columns]
+    if missing:
+        raise ValueError(f"--map names column(s) not in the feed: {', '.join(missing)}; "
+                         f"the feed has: {', '.join(columns)}")
+    lowered = {c.strip().lower(): c for c in columns}
+    used = set(mapping.values())
+    for field, aliases in list(ALIASES.items()) + [(a, (a,)) for a in ATTRIBUTE_NAMES]:
+        if field in mapping:
+            continue
+        for alias in aliases:
+            column = lowered.get(alias)
+            if column and column not in used:
+                mapping[field] = column
+                used.add(column)
+                break
+    return mapping
+
+
+def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -> Product:
+    """Build a Product from canonical field names -> raw values. Unreadable optional values become unknown."""
+    title = strip_html(_text(values.get("title")))
+    if not title:
+        raise RowRejected("missing title")
+    brand = strip_html(_text(values.get("brand"))) or None
+    product_id = _text(values.get("id")).strip() or _text(values.get("sku")).strip() or _text(values.get("url")).strip()
+    if not product_id:
+        # No id column: a stable id from brand + title, so re-ingesting the same feed updates, not duplicates.
+        product_id = slugify(f"{brand or ''} {title}")[:120] or hashlib.sha1(title.encode()).hexdigest()[:16]
+
+    price = parse_price(values.get("price"), None)
+    sale = parse_price(values.get("sale_price"), None)
+    list_price = parse_price(values.get("list_price"), None).price
+    current = price.price
+    if sale.price is not None and (current is None or sale.price < current):
+        list_price, current = current if list_price is None else list_price, sale.price
+    if list_price is not None and current is not None and list_price <= current:
+        list_price = None
+    currency = (_text(values.get("currency")).strip().upper() or sale.currency or price.currency
+                or default_currency)
+
+    attributes: dict[str, str | list[str]] = {}
+    raw_attributes = values.get("attributes")
+    if isinstance(raw_attributes, str) and raw_attributes.strip().startswith("{"):
+        raw_attributes = _json_or_none(raw_attributes)
+    if isinstance(raw_attributes, dict):
+        for key, value in raw_attributes.items():
+            if isinstance(value, list):
+                attributes[str(key).lower()] = [str(v) for v in value if str(v).strip()]
+            elif value not in (None, ""):
+                attributes[str(key).lower()] = str(value)
+    for name in ATTRIBUTE_NAMES:
+        value = strip_html(_text(values.get(name)))
+        if value:
+            attributes[name] = value
+
+    rating = parse_float(values.get("rating"))
+    availability = values.get("in_stock")
+    in_stock = parse_bool(availability) if availability not in (None, "") else None
+    return Product(
+        id=product_id[:256],
+        title=title,
+        description=strip_html(_text(values.get("description"))),
+        brand=brand,
+        category=split_category(values.get("category")),
+        price=current,
+        currency=currency[:8],
+        list_price=list_price,
+        price_range=price.range,
+        attributes=attributes,
+        image_url=_text(values.get("image_url")).strip() or None,
+        url=_text(values.get("url")).strip() or None,
+        rating=rating if rating is not None and 0 <= rating <= 5 else None,
+        review_count=parse_int(values.get("review_count")) or 0,
+        in_stock=True if in_stock is None else in_stock,
+        launched_at=parse_date(_text(values.get("launched_at"))),
+        tags=split_list(values.get("tags")),
+    )
+
+
+ParsedRow = tuple[int, Product] | RowError
+
+
+def parse_row(line: int, values: dict[str, Any]) -> ParsedRow:
+    """A product, or the reason this row cannot be one."""
+    try:
+        return line, product_from_fields(values)
+    except RowRejected as exc:
+        return RowError(line=line, reason=str(exc))
+    except ValueError as exc:  # pydantic validation of an odd value
+        return RowError(line=line, reason=f"invalid row: {str(exc).splitlines()[0]}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value) if isinstance(value, dict) else " | ".join(map(str, value))
+    return str(value)
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

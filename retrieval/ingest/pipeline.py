@@ -1,0 +1,147 @@
+"""`shopassist ingest`: read a feed, upsert products into the catalog, rebuild BM25, report."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ..catalog import CatalogHome, CatalogVersion
+from ..documents import product_document
+from ..embeddings import Embedder
+from ..filters import Facets
+from ..models import Product
+from .fields import ParsedRow, RowError
+from .google import read_google_tsv, read_google_xml
+from .shopify import read_shopify_csv
+from .tabular import read_csv, read_jsonl
+
+log = logging.getLogger(__name__)
+
+FeedFormat = Literal["auto", "shopify", "google", "csv", "jsonl"]
+BATCH = 256
+
+
+class IngestReport(BaseModel):
+    ingested: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = []
+
+
+def detect_format(path: Path) -> FeedFormat:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".xml", ".rss", ".atom"):
+        return "google"
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    columns = {c.strip().strip('"').lower() for c in header.replace("\t", ",").split(",")}
+    if header.lstrip().startswith("<"):
+        return "google"
+    if "handle" in columns and ("variant price" in columns or "body (html)" in columns):
+        return "shopify"
+    if "\t" in header and {"id", "title"} <= columns and ({"link", "image_link", "availability"} & columns):
+        return "google"
+    return "csv"
+
+
+def read_feed(path: Path, fmt: FeedFormat = "auto", mapping: dict[str, str] | None = None) -> Iterator[ParsedRow]:
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "shopify":
+        return read_shopify_csv(path)
+    if fmt == "google":
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            is_xml = handle.read(512).lstrip().startswith("<")
+        return read_google_xml(path) if is_xml else read_google_tsv(path)
+    if fmt == "jsonl":
+        return read_jsonl(path, mapping)
+    return read_csv(path, mapping)
+
+
+def ingest_products(
+    home: CatalogHome,
+    embedder: Embedder,
+    rows: Iterable[ParsedRow],
+    replace: bool = False,
+    progress: Callable[[int, float], None] | None = None,
+) -> IngestReport:
+    """Upsert rows into the active catalog, or (replace) build a new version and swap it in on success."""
+    report = IngestReport()
+    if replace:
+        home.discard_inactive()
+        version = home.create()
+    else:
+        version = home.open_active() or home.create()
+    try:
+        _write(version, embedder, rows, report, progress)
+        if replace and report.ingested + report.updated == 0:
+            raise ValueError("the feed produced no products; the previous catalog stays in place")
+        version.rebuild_lexical()
+    except BaseException:
+        if replace or home.active_name() != version.name:
+            version.close()
+            home.discard(version.name)
+        raise
+    if home.active_name() != version.name:
+        previous = home.active_name()
+        home.activate(version)
+        if previous:
+            home.discard(previous)
+    version.close()
+    return report
+
+
+def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow], report: IngestReport,
+           progress: Callable[[int, float], None] | None) -> None:
+    started = time.perf_counter()
+    batch: dict[str, Product] = {}
+    done = 0
+    for row in rows:
+        if isinstance(row, RowError):
+            report.skipped += 1
+            report.errors.append(row)
+            continue
+        _, product = row
+        if product.id in batch:  # the same id twice in one batch: the later row wins
+            _flush(version, embedder, batch, report)
+            batch = {}
+        batch[product.id] = product
+        if len(batch) >= BATCH:
+            done += _flush(version, embedder, batch, report)
+            batch = {}
+            if progress:
+                progress(done, time.perf_counter() - started)
+    done += _flush(version, embedder, batch, report)
+    if progress:
+        progress(done, time.perf_counter() - started)
+
+
+def _flush(version: CatalogVersion, embedder: Embedder, batch: dict[str, Product], report: IngestReport) -> int:
+    if not batch:
+        return 0
+    products = list(batch.values())
+    documents = [product_document(p) for p in products]
+    hashes = [hashlib.sha1(d.encode()).hexdigest() for d in documents]
+    known = version.products.doc_hashes([p.id for p in products])
+    # Only documents that changed are embedded again: a re-ingest of the same feed is cheap.
+    changed = [i for i, p in enumerate(products) if known.get(p.id) != hashes[i]]
+    changed_set = set(changed)
+    if changed:
+        vectors = embedder.encode([documents[i] for i in changed])
+        version.vectors.upsert([products[i].id for i in changed], vectors,
+                               [Facets.of(products[i]).chroma_metadata() for i in changed])
+    unchanged_facets = [p for i, p in enumerate(products) if i not in changed_set]
+    if unchanged_facets:  # price or stock may change without the document changing
+        version.vectors.update_metadata([p.id for p in unchanged_facets],
+                                        [Facets.of(p).chroma_metadata() for p in unchanged_facets])
+    version.products.upsert(zip(products, hashes))
+    report.updated += len(known)
+    report.ingested += len(products) - len(known)
+    return len(products)

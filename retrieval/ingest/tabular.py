@@ -1,0 +1,48 @@
+"""Generic CSV / TSV / JSONL feeds, with an optional field=Column mapping."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from .fields import ParsedRow, RowError, parse_row, resolve_columns
+
+
+def read_csv(path: Path, mapping: dict[str, str] | None = None, delimiter: str | None = None) -> Iterator[ParsedRow]:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        if delimiter is None:
+            delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        columns = resolve_columns(list(reader.fieldnames or []), mapping)
+        start = reader.line_num + 1
+        for row in reader:
+            line, start = start, reader.line_num + 1  # records may span lines (quoted HTML)
+            yield parse_row(line, {field: row.get(column) for field, column in columns.items()})
+
+
+def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[ParsedRow]:
+    columns_cache: dict[tuple, dict[str, str]] = {}
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield RowError(line=line, reason=f"invalid JSON: {exc.msg}")
+                continue
+            if not isinstance(record, dict):
+                yield RowError(line=line, reason="expected a JSON object")
+                continue
+            key = tuple(record)
+            if key not in columns_cache:
+                columns_cache[key] = resolve_columns(list(record), mapping if _has_all(record, mapping) else None)
+            yield parse_row(line, {field: record.get(column) for field, column in columns_cache[key].items()})
+
+
+def _has_all(record: dict, mapping: dict[str, str] | None) -> bool:
+    return bool(mapping) and all(column in record for column in mapping.values())

@@ -1,0 +1,146 @@
+"""The catalog's public types: a Product, and what a search asks for and returns.
+
+These are the contract shared by the feeds, the index, the API, the CLI and the tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+AttributeValue = str | list[str]
+
+
+class Variant(BaseModel):
+    """One purchasable option of a product (a size, a colour...), as Shopify exports them."""
+
+    sku: str | None = None
+    title: str | None = None
+    price: float | None = Field(default=None, ge=0)
+    list_price: float | None = Field(default=None, ge=0)
+    options: dict[str, str] = Field(default_factory=dict)
+    in_stock: bool | None = None
+
+
+class Product(BaseModel):
+    """A catalog item. Field names are the ones every feed format and `--map` use."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "SHO-00042", "title": "Stridewell Women's Lightweight Running Shoes, Red",
+        "brand": "Stridewell", "category": ["Shoes", "Athletic Shoes", "Running Shoes"],
+        "price": 74.99, "currency": "USD", "attributes": {"color": "red", "size": ["7", "8", "9"]},
+        "rating": 4.6, "review_count": 212, "in_stock": True, "launched_at": "2026-11-02",
+    }]})
+
+    id: str = Field(min_length=1, max_length=256)
+    title: str = Field(min_length=1)
+    description: str = ""
+    brand: str | None = None
+    category: list[str] = Field(default_factory=list, description="Category levels, broad to narrow.")
+    price: float | None = Field(default=None, ge=0, description="Current price; None when unknown.")
+    currency: str = "USD"
+    list_price: float | None = Field(default=None, ge=0, description="Regular price before a sale.")
+    price_range: tuple[float, float] | None = Field(
+        default=None, description="Low and high price when the feed gives a range or variants differ.")
+    attributes: dict[str, AttributeValue] = Field(
+        default_factory=dict, description="color, size, material, ... (a list when variants differ).")
+    image_url: str | None = None
+    url: str | None = None
+    rating: float | None = Field(default=None, ge=0, le=5)
+    review_count: int = Field(default=0, ge=0)
+    in_stock: bool = True
+    launched_at: date | None = None
+    tags: list[str] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
+    reviews: list[str] = Field(default_factory=list, description="A few review snippets.")
+
+    def attribute_values(self, name: str) -> list[str]:
+        """All values of one attribute, lower-cased, across the product and its variants."""
+        raw = self.attributes.get(name)
+        values = [raw] if isinstance(raw, str) else list(raw or [])
+        for variant in self.variants:
+            for key, value in variant.options.items():
+                if key.lower() == name:
+                    values.append(value)
+        seen: dict[str, None] = {}
+        for value in values:
+            if value and value.strip():
+                seen.setdefault(value.strip().lower(), None)
+        return list(seen)
+
+
+class SearchFilters(BaseModel):
+    """Hard constraints applied inside retrieval: a result never violates them."""
+
+    min_price: float | None = Field(default=None, ge=0)
+    max_price: float | None = Field(default=None, ge=0)
+    brand: list[str] = Field(default_factory=list, description="Only these brands (any of them).")
+    exclude_brand: list[str] = Field(default_factory=list, description="Never these brands.")
+    category: str | None = Field(default=None, description="A category name at any level.")
+    color: str | None = None
+    size: str | None = None
+    in_stock: bool | None = Field(default=None, description="True: only products in stock.")
+
+    @field_validator("brand", "exclude_brand", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> SearchFilters:
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError("min_price must not be greater than max_price")
+        return self
+
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+
+
+class SearchRequest(SearchFilters):
+    """`POST /v1/search` body and one line of `shopassist search --batch`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"query": "red running shoes", "k": 10, "max_price": 80, "exclude_brand": ["Nike"]}]})
+
+    query: str = Field(min_length=1, max_length=1000)
+    k: int = Field(default=10, ge=1, le=200)
+    mode: SearchMode = "hybrid"
+    user_id: str | None = Field(default=None, description="Reserved for personalization by the ranker.")
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must not be blank")
+        return value
+
+    def filters(self) -> SearchFilters:
+        return SearchFilters.model_validate(self.model_dump(include=set(SearchFilters.model_fields)))
+
+
+class SearchHit(BaseModel):
+    """One result, best first. `score` is the fused score the list is ordered by."""
+
+    id: str
+    title: str
+    price: float | None
+    currency: str
+    category: list[str]
+    brand: str | None = None
+    score: float
+    dense_rank: int | None = Field(default=None, description="1-based rank in the dense list, if present.")
+    bm25_rank: int | None = Field(default=None, description="1-based rank in the BM25 list, if present.")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: SearchMode
+    results: list[SearchHit]
+    latency_ms: float

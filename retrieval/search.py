@@ -1,0 +1,125 @@
+"""Hybrid product search: Chroma dense + BM25, each filtered inside, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from .catalog import CatalogHome, CatalogVersion
+from .embeddings import Embedder
+from .filters import FacetIndex, chroma_where
+from .lexical import BM25Index
+from .models import Product, SearchHit, SearchRequest, SearchResponse
+
+log = logging.getLogger(__name__)
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """score(d) = sum over lists of 1 / (k + rank(d)); rank is 1-based."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking, start=1):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+@dataclass
+class _Serving:
+    stamp: tuple[str | None, float]
+    version: CatalogVersion | None
+    lexical: BM25Index | None
+    facets: FacetIndex | None
+
+
+class Retriever:
+    """Searches whatever catalog version is active, reloading when an ingest changes it."""
+
+    def __init__(self, home: CatalogHome, embedder: Embedder, candidates: int = 50, rrf_k: int = 60):
+        self.home = home
+        self.embedder = embedder
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self._serving = _Serving((None, 0.0), None, None, None)
+        self._lock = threading.Lock()
+
+    def _current(self) -> _Serving:
+        stamp = self.home.stamp()
+        if stamp != self._serving.stamp:
+            with self._lock:
+                if stamp != self._serving.stamp:
+                    self._serving = self._load(stamp)
+        return self._serving
+
+    def _load(self, stamp: tuple[str | None, float]) -> _Serving:
+        name = stamp[0]
+        if name is None:
+            return _Serving(stamp, None, None, None)
+        version = self.home.open(name)
+        lexical, facets = version.load_search_state()
+        log.info("serving catalog %s (%d products)", name, len(lexical.ids))
+        return _Serving(stamp, version, lexical, facets)
+
+    def product_count(self) -> int:
+        serving = self._current()
+        return serving.version.products.count() if serving.version else 0
+
+    def catalog_version(self) -> str | None:
+        return self._current().stamp[0]
+
+    def get_product(self, product_id: str) -> Product | None:
+        serving = self._current()
+        return serving.version.products.get(product_id) if serving.version else None
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        serving = self._current()
+        hits: list[SearchHit] = []
+        if serving.version is not None:
+            hits = self._search(serving, request)
+        return SearchResponse(query=request.query, mode=request.mode, results=hits,
+                              latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _search(self, serving: _Serving, request: SearchRequest) -> list[SearchHit]:
+        filters = request.filters()
+        depth = max(self.candidates, request.k)
+        dense_ids: list[str] = []
+        lexical_ids: list[str] = []
+        dense_scores: dict[str, float] = {}
+        lexical_scores: dict[str, float] = {}
+        if request.mode in ("dense", "hybrid"):
+            vector = self.embedder.encode_query(request.query)
+            for pid, sim in serving.version.vectors.query(vector, depth, chroma_where(filters)):
+                dense_ids.append(pid)
+                dense_scores[pid] = sim
+        if request.mode in ("bm25", "hybrid"):
+            mask = serving.facets.mask(filters)
+            for row, score in serving.lexical.search(request.query, depth, mask):
+                pid = serving.lexical.ids[row]
+                lexical_ids.append(pid)
+                lexical_scores[pid] = score
+
+        if request.mode == "dense":
+            scored = dense_scores
+        elif request.mode == "bm25":
+            scored = lexical_scores
+        else:
+            scored = reciprocal_rank_fusion([dense_ids, lexical_ids], self.rrf_k)
+        order = sorted(scored, key=lambda pid: (-scored[pid], pid))
+
+        dense_rank = {pid: i for i, pid in enumerate(dense_ids, start=1)}
+        lexical_rank = {pid: i for i, pid in enumerate(lexical_ids, start=1)}
+        products = serving.version.products.get_many(order)
+        hits = []
+        for pid in order:
+            product = products.get(pid)
+            if product is None:  # an index entry whose product write did not finish; never show it
+                continue
+            hits.append(SearchHit(
+                id=pid, title=product.title, price=product.price, currency=product.currency,
+                category=product.category, brand=product.brand, score=round(scored[pid], 6),
+                dense_rank=dense_rank.get(pid), bm25_rank=lexical_rank.get(pid)))
+            if len(hits) == request.k:
+                break
+        return hits
