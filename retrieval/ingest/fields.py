@@ -36,7 +36,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-KNOWN_FIELDS = (*Product.model_fields, *ATTRIBUTE_NAMES, "sale_price")
+# Feed-only fields: a sale price, and Google's taxonomy as the fallback category.
+KNOWN_FIELDS = (*Product.model_fields, *ATTRIBUTE_NAMES, "sale_price", "google_category")
 
 
 class RowError(BaseModel):
@@ -118,7 +119,7 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
         title=title,
         description=strip_html(_text(values.get("description"))),
         brand=brand,
-        category=split_category(values.get("category")),
+        category=split_category(values.get("category")) or split_category(values.get("google_category")),
         price=current,
         currency=currency[:8],
         list_price=list_price,

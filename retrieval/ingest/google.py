@@ -14,6 +14,7 @@ GOOGLE_FIELDS = {
     "id": "id", "title": "title", "description": "description", "link": "url", "image_link": "image_url",
     "price": "price", "sale_price": "sale_price", "brand": "brand", "color": "color", "size": "size",
     "material": "material", "pattern": "pattern", "gender": "gender", "age_group": "age_group",
+    # product_type is the merchant's own taxonomy; Google's category is the fallback (see fields.py)
     "availability": "in_stock", "product_type": "category", "google_product_category": "google_category",
     "product_rating": "rating", "product_review_count": "review_count",
 }
@@ -27,10 +28,6 @@ def read_google_tsv(path: Path) -> Iterator[ParsedRow]:
         field = GOOGLE_FIELDS.get(column.strip().lower())
         if field:
             mapping.setdefault(field, column)
-    # product_type is the merchant's own taxonomy; Google's category is the fallback
-    google_category = mapping.pop("google_category", None)
-    if "category" not in mapping and google_category:
-        mapping["category"] = google_category
     yield from read_csv(path, mapping, delimiter="\t")
 
 
@@ -61,11 +58,7 @@ def _item_values(item: ET.Element) -> dict:
     raw: dict[str, str] = {}
     for child in item:
         raw.setdefault(_local(child.tag).lower(), (child.text or "").strip())
-    values = {GOOGLE_FIELDS[k]: v for k, v in raw.items() if k in GOOGLE_FIELDS}
-    if not values.get("category") and values.get("google_category"):
-        values["category"] = values["google_category"]
-    values.pop("google_category", None)
-    return values
+    return {GOOGLE_FIELDS[k]: v for k, v in raw.items() if k in GOOGLE_FIELDS}
 
 
 def _local(tag: str) -> str:

@@ -79,7 +79,11 @@ def _product(line: int, rows: list[dict]) -> ParsedRow:
     stock_known = [v.in_stock for v in variants if v.in_stock is not None]
     in_stock = status is not False and published is not False and (not stock_known or any(stock_known))
     image = next((r.get("Image Src").strip() for r in rows if (r.get("Image Src") or "").strip()), None)
-    category = split_category(first.get("Product Category")) or split_category(first.get("Type"))
+    # Shopify's standard taxonomy, then the merchant's own Type as the narrowest level
+    category = split_category(first.get("Product Category"))
+    product_type = (first.get("Type") or "").strip()
+    if product_type and product_type.lower() not in (c.lower() for c in category):
+        category.append(product_type)
     return line, Product(
         id=first["Handle"].strip(), title=title, description=strip_html(first.get("Body (HTML)")),
         brand=(first.get("Vendor") or "").strip() or None, category=category, price=price,

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real embedder, real Chroma (embedded) catalogs in temp dirs, and the demo store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.config import Settings  # noqa: E402
+from retrieval.catalog import CatalogHome  # noqa: E402
+from retrieval.embeddings import load_embedder  # noqa: E402
+from retrieval.ingest.pipeline import IngestReport, ingest_products, read_feed  # noqa: E402
+from retrieval.search import Retriever  # noqa: E402
+from retrieval.vector_store import chroma_client  # noqa: E402
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return load_embedder()
+
+
+@pytest.fixture
+def home(tmp_path) -> CatalogHome:
+    return CatalogHome(tmp_path / "catalog", chroma_client(tmp_path / "chroma"))
+
+
+def ingest_file(home: CatalogHome, embedder, path: Path, *, fmt="auto", mapping=None,
+                replace=False) -> IngestReport:
+    return ingest_products(home, embedder, read_feed(path, fmt, mapping), replace=replace)
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory) -> Settings:
+    """The 2,000-product synthetic demo store, built once per test session through the real pipeline."""
+    from assistant.demo_store import ensure_demo_store
+
+    settings = Settings(home=tmp_path_factory.mktemp("demo-home"))
+    assert ensure_demo_store(settings) is True
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_retriever(demo_settings, embedder) -> Retriever:
+    from assistant import services
+
+    return Retriever(services.catalog_home(demo_settings), embedder)

@@ -1,0 +1,108 @@
+"""Every feed format end to end through the real pipeline (real embeddings, real embedded Chroma)."""
+
+import json
+
+from retrieval.models import SearchRequest
+from retrieval.search import Retriever
+
+from conftest import FEEDS, ingest_file
+
+
+def _search(home, embedder, query, **kw):
+    return Retriever(home, embedder).search(SearchRequest(query=query, **kw)).results
+
+
+def test_shopify_rows_group_by_handle_into_variants(home, embedder):
+    report = ingest_file(home, embedder, FEEDS / "shopify_export.csv")
+    assert (report.ingested, report.updated, report.skipped) == (3, 0, 2)
+    assert sorted((e.line, e.reason) for e in report.errors) == [
+        (8, "missing Title for handle 'no-title-item'"), (9, "missing Handle")]
+    shoe = home.open_active().products.get("trail-runner-2")
+    assert shoe.title == "Trail Runner 2"
+    assert shoe.description == "Grippy trail shoe. Waterproof Rock plate"
+    assert [v.sku for v in shoe.variants] == ["TR2-8-RED", "TR2-9-RED", "TR2-10-BLUE"]
+    assert shoe.price == 89.0 and shoe.list_price == 110.0 and shoe.price_range == (89.0, 1099.0)
+    assert shoe.attributes == {"size": ["8", "9", "10"], "color": ["Red", "Blue"]}
+    assert shoe.category[-1] == "Running Shoes"
+    lamp = home.open_active().products.get("draft-lamp")
+    assert lamp.price is None and lamp.in_stock is False  # unparseable price is unknown, not a crash
+    hits = _search(home, embedder, "trail running shoe", size="10")
+    assert [h.id for h in hits] == ["trail-runner-2"]
+
+
+def test_google_tsv_sale_price_availability_and_fallback_category(home, embedder):
+    report = ingest_file(home, embedder, FEEDS / "google_feed.tsv")
+    assert (report.ingested, report.skipped) == (3, 1)
+    assert report.errors[0].line == 4 and report.errors[0].reason == "missing title"
+    products = home.open_active().products
+    earbuds = products.get("G-100")
+    assert (earbuds.price, earbuds.list_price, earbuds.currency) == (49.99, 59.99, "USD")
+    assert earbuds.description == "Great sound, 30h battery"
+    assert earbuds.category == ["Electronics", "Audio", "Earbuds"]
+    headphones = products.get("G-101")
+    assert (headphones.price, headphones.currency, headphones.in_stock) == (129.0, "EUR", False)
+    assert headphones.category == ["Electronics", "Audio", "Headphones"]  # google_product_category fallback
+    assert products.get("G-103").price is None
+
+
+def test_google_xml_items_with_line_numbers(home, embedder):
+    report = ingest_file(home, embedder, FEEDS / "google_feed.xml")
+    assert report.ingested == 2
+    assert [(e.line, e.reason) for e in report.errors] == [(17, "missing title")]
+    socks = home.open_active().products.get("X-1")
+    assert socks.description == "Warm & soft"
+    assert socks.attributes == {"color": "Charcoal Grey", "size": "M"}
+    poles = home.open_active().products.get("X-3")
+    assert poles.price == 10.99 and poles.price_range == (10.99, 20.99)
+    assert _search(home, embedder, "socks", color="charcoal grey", max_price=20)[0].id == "X-1"
+
+
+def test_generic_csv_with_column_mapping(home, embedder):
+    mapping = {"title": "Product Name", "price": "Selling Price", "brand": "Maker", "color": "Colour",
+               "in_stock": "Stock"}
+    report = ingest_file(home, embedder, FEEDS / "generic_products.csv", mapping=mapping)
+    assert (report.ingested, report.skipped) == (3, 1)
+    assert report.errors[0].line == 4
+    products = {p.title: p for p in home.open_active().products.iter_products()}
+    board = products["Bamboo Cutting Board, Large"]
+    assert board.price == 1299.99 and board.category == ["Kitchen", "Prep", "Cutting Boards"]
+    assert products["Stainless Steel Water Bottle"].currency == "EUR"
+    assert products["Stainless Steel Water Bottle"].in_stock is False
+    assert products["Chef's Knife 8 inch"].price is None
+
+
+def test_mapping_errors_name_the_problem(home, embedder):
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown field"):
+        ingest_file(home, embedder, FEEDS / "generic_products.csv", mapping={"titel": "Product Name"})
+    with pytest.raises(ValueError, match="not in the feed"):
+        ingest_file(home, embedder, FEEDS / "generic_products.csv", mapping={"title": "Name"})
+
+
+def test_jsonl_skips_bad_lines_and_keeps_unknown_values_unknown(home, embedder):
+    report = ingest_file(home, embedder, FEEDS / "products.jsonl")
+    assert report.ingested == 3
+    assert [(e.line, e.reason) for e in report.errors] == [(3, "missing title"), (4, "expected a JSON object")]
+    products = home.open_active().products
+    assert products.get("J-2").rating is None  # 9.5 stars is not a rating on a 5-star scale
+    assert products.get("J-4").price is None
+    assert str(products.get("J-1").launched_at) == "2026-10-20"
+
+
+def test_reingesting_updates_and_never_duplicates(home, embedder, tmp_path):
+    first = ingest_file(home, embedder, FEEDS / "products.jsonl")
+    again = ingest_file(home, embedder, FEEDS / "products.jsonl")
+    assert (first.ingested, first.updated) == (3, 0)
+    assert (again.ingested, again.updated) == (0, 3)
+    version = home.open_active()
+    assert version.products.count() == 3 and version.vectors.count() == 3
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text(json.dumps({"id": "J-2", "title": "Dark Roast Coffee Beans", "price": 11.0}) + "\n")
+    report = ingest_file(home, embedder, changed)
+    assert (report.ingested, report.updated) == (0, 1)
+    assert home.open_active().products.get("J-2").price == 11.0
+    # the price filter sees the new price (Chroma metadata and BM25 facets were both refreshed)
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = _search(home, embedder, "coffee beans", mode=mode, min_price=10.5, max_price=12)
+        assert [h.id for h in hits] == ["J-2"], mode
