@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .models import Product
 
-KEY_ATTRIBUTES = ("color", "material", "style", "pattern", "flavor", "scent")
+KEY_ATTRIBUTES = ("color", "material", "style", "pattern", "flavor", "scent", "ingredient")
 DESCRIPTION_EXCERPT_CHARS = 160
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 AttributeValue = str | list[str]
 
@@ -90,11 +90,13 @@ class SearchFilters(BaseModel):
             return []
         return [value] if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _range_is_ordered(self) -> SearchFilters:
-        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
-            raise ValueError("min_price must not be greater than max_price")
-        return self
+    @field_validator("max_price")
+    @classmethod
+    def _range_is_ordered(cls, value: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("min_price")
+        if value is not None and low is not None and low > value:
+            raise ValueError(f"must not be less than min_price ({low:g})")
+        return value
 
     def is_empty(self) -> bool:
         return self == SearchFilters()

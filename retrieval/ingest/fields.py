@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..models import Product
+from ..models import Product, Variant
 from .cleaning import (
     parse_bool, parse_date, parse_float, parse_int, parse_price, slugify, split_category, split_list, strip_html)
 
@@ -33,6 +33,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "in_stock": ("in_stock", "availability", "in stock", "stock", "available"),
     "launched_at": ("launched_at", "launch date", "release_date", "created_at", "published_at", "date"),
     "tags": ("tags", "keywords", "labels"),
+    # structured fields, as our own JSONL export writes them
+    "attributes": ("attributes",),
+    "variants": ("variants",),
+    "reviews": ("reviews",),
+    "price_range": ("price_range",),
 }
 
 
@@ -111,6 +116,21 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
         if value:
             attributes[name] = value
 
+    variants = []
+    for raw_variant in values.get("variants") or []:
+        if isinstance(raw_variant, dict):
+            try:
+                variants.append(Variant.model_validate(raw_variant))
+            except ValueError:
+                continue  # one odd variant does not cost the whole product
+    price_range = price.range
+    raw_range = values.get("price_range")
+    if isinstance(raw_range, (list, tuple)) and len(raw_range) == 2:
+        low, high = (parse_float(v) for v in raw_range)
+        if low is not None and high is not None and 0 <= low <= high:
+            price_range = (low, high)
+    reviews = [strip_html(_text(r)) for r in values.get("reviews") or [] if _text(r).strip()]
+
     rating = parse_float(values.get("rating"))
     availability = values.get("in_stock")
     in_stock = parse_bool(availability) if availability not in (None, "") else None
@@ -123,7 +143,7 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
         price=current,
         currency=currency[:8],
         list_price=list_price,
-        price_range=price.range,
+        price_range=price_range,
         attributes=attributes,
         image_url=_text(values.get("image_url")).strip() or None,
         url=_text(values.get("url")).strip() or None,
@@ -132,6 +152,8 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
         in_stock=True if in_stock is None else in_stock,
         launched_at=parse_date(_text(values.get("launched_at"))),
         tags=split_list(values.get("tags")),
+        variants=variants,
+        reviews=reviews if isinstance(values.get("reviews"), list) else [],
     )
 
 
