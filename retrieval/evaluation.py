@@ -15,7 +15,7 @@ MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
 
 
 class JudgedQuery(BaseModel):
-    """A query and graded judgments (product id -> grade, 0 = not relevant)."""
+    """A query and graded judgments: product id -> grade; unlisted products are 0 (not relevant)."""
 
     id: str = ""
     query: str

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from retrieval.evaluation import JudgedQuery
 from retrieval.demo.catalog_generator import (
-    SYNTHETIC_NOTICE, LabelledQuery, generate_catalog, generate_queries, main, write_demo_files)
+    SYNTHETIC_NOTICE, generate_catalog, generate_queries, main, write_demo_files)
 from retrieval.demo.taxonomy import DEPARTMENTS, GENDER_LABELS, ProductType
 from retrieval.models import Product
 
@@ -25,7 +26,7 @@ def catalog() -> list[Product]:
 
 
 @pytest.fixture(scope="module")
-def queries(catalog) -> list[LabelledQuery]:
+def queries(catalog) -> list[JudgedQuery]:
     return generate_queries(catalog, seed=7)
 
 
@@ -191,7 +192,7 @@ def test_write_demo_files(tmp_path):
     assert [Product.model_validate_json(line) for line in lines] == generate_catalog(300, seed=3)
     query_lines = (tmp_path / "queries.jsonl").read_text().splitlines()
     assert counts["queries"] == len(query_lines) > 0
-    assert all(LabelledQuery.model_validate_json(line).judgments for line in query_lines)
+    assert all(JudgedQuery.model_validate_json(line).judgments for line in query_lines)
     assert {p.name for p in (tmp_path / "policies").iterdir()} == POLICIES
     for policy in (tmp_path / "policies").iterdir():
         text = policy.read_text()

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel
-
+from ..evaluation import JudgedQuery
 from ..models import Product, Variant
 from .taxonomy import (
     DEPARTMENTS, FEATURE_SENTENCES, GENDER_LABELS, GENDERS, MATERIAL_SENTENCES, REVIEWS_COLOR, REVIEWS_MIXED,
@@ -49,14 +48,6 @@ GENDER_QUERY_WORDS = {"men": "men's", "women": "women's", "kids": "kids"}
 MIN_EXACT_MATCHES = 3
 MAX_TRIES_PER_QUERY = 50
 NOT_FEATURE_TAGS = frozenset({"sale", "new"})
-
-
-class LabelledQuery(BaseModel):
-    """A demo query and its graded judgments: product id -> 1..3; products not listed are 0."""
-
-    id: str
-    query: str
-    judgments: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -356,13 +347,13 @@ def _as_set(value: str | list[str] | None) -> frozenset[str]:
     return frozenset([value] if isinstance(value, str) else value)
 
 
-def generate_queries(products: list[Product], seed: int = 7, n: int = 80) -> list[LabelledQuery]:
+def generate_queries(products: list[Product], seed: int = 7, n: int = 80) -> list[JudgedQuery]:
     """Up to `n` graded queries, cycling through QUERY_KINDS; each has at least 3 grade-3 products."""
     builder = _QueryBuilder(products)
     if not builder.types:
         return []
     rng = random.Random(seed)
-    queries: list[LabelledQuery] = []
+    queries: list[JudgedQuery] = []
     seen: set[str] = set()
     for slot in range(n):
         kind = QUERY_KINDS[slot % len(QUERY_KINDS)]
@@ -373,7 +364,7 @@ def generate_queries(products: list[Product], seed: int = 7, n: int = 80) -> lis
             judgments = builder.judge(proposal)
             if sum(1 for grade in judgments.values() if grade == 3) >= MIN_EXACT_MATCHES:
                 seen.add(proposal.text)
-                queries.append(LabelledQuery(id=f"q{len(queries) + 1:03d}", query=proposal.text,
+                queries.append(JudgedQuery(id=f"q{len(queries) + 1:03d}", query=proposal.text,
                                              judgments=judgments))
                 break
     return queries
