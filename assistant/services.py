@@ -17,7 +17,7 @@ def catalog_home(settings: Settings) -> CatalogHome:
 
 def embedder(settings: Settings) -> Embedder:
     model = str(settings.embedding_model) if settings.embedding_model else None
-    return load_embedder(model, settings.embedding_batch_size)
+    return load_embedder(model, settings.embedding_backend, str(settings.models_dir), settings.embedding_batch_size)
 
 
 def retriever(settings: Settings) -> Retriever:

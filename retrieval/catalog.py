@@ -2,7 +2,8 @@
 
     <home>/catalog/ACTIVE               name of the serving version (replaced atomically)
     <home>/catalog/<version>/products.sqlite
-    <home>/catalog/<version>/bm25/      BM25 index + row ids (rebuilt beside, then renamed)
+    <home>/catalog/<version>/bm25/      BM25 index, row ids and the row-aligned vector matrix
+                                        (rebuilt beside, then renamed)
     Chroma collection  shopassist-<version>
 
 `ingest --replace` builds a new version beside the active one and flips ACTIVE only when
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import chromadb
+import numpy as np
 
 from .documents import product_document
 from .filters import Facets, FacetIndex
@@ -38,14 +40,16 @@ class CatalogVersion:
     def lexical_dir(self) -> Path:
         return self.directory / "bm25"
 
-    def rebuild_lexical(self) -> None:
-        """Rebuild BM25 from the product table, beside the old one, then swap it in."""
+    def rebuild_search_indexes(self) -> None:
+        """Rebuild BM25 and the vector snapshot from the product table, beside the old ones, then swap."""
         ids, docs = [], []
         for product in self.products.iter_products():
             ids.append(product.id)
             docs.append(product_document(product))
         staging = self.directory / f"bm25.{secrets.token_hex(4)}.tmp"
         BM25Index.build(ids, docs).save(staging)
+        # The vectors Chroma holds, row-aligned with BM25, for exact filtered search in-process.
+        np.save(staging / "vectors.npy", self.vectors.get_vectors(ids))
         retired = self.directory / "bm25.old"
         shutil.rmtree(retired, ignore_errors=True)
         if self.lexical_dir.exists():
@@ -53,12 +57,13 @@ class CatalogVersion:
         os.replace(staging, self.lexical_dir)
         shutil.rmtree(retired, ignore_errors=True)
 
-    def load_search_state(self) -> tuple[BM25Index, FacetIndex]:
+    def load_search_state(self) -> tuple[BM25Index, FacetIndex, np.ndarray]:
         lexical = BM25Index.load(self.lexical_dir)
         facets_by_id = dict(self.products.iter_facets())
         # Rows follow the BM25 index; a product written after the last rebuild is not in it yet.
         facets = [facets_by_id.get(pid, Facets()) for pid in lexical.ids]
-        return lexical, FacetIndex(facets)
+        vectors = np.load(self.lexical_dir / "vectors.npy")
+        return lexical, FacetIndex(facets), vectors
 
     def close(self) -> None:
         self.products.close()

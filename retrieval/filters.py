@@ -2,8 +2,9 @@
 
 - `Facets`: the filterable values of one product (stored with it in SQLite and Chroma);
 - `matches`: the reference predicate (what a filter *means*);
-- `chroma_where` and `FacetIndex.mask`: the same predicate for Chroma and for BM25,
-  applied inside each retriever so that filtering never happens after truncation.
+- `FacetIndex.mask`: the same predicate as a boolean row mask, applied inside both retrievers
+  (BM25 scores and exact dense scores) so that filtering never happens after truncation.
+Facets are also stored as Chroma metadata, so other Chroma clients can filter the collection.
 """
 
 from __future__ import annotations
@@ -74,26 +75,6 @@ def matches(facets: Facets, filters: SearchFilters) -> bool:
     if filters.in_stock and not facets.in_stock:
         return False
     return True
-
-
-def chroma_where(filters: SearchFilters) -> dict | None:
-    clauses: list[dict] = []
-    if filters.min_price is not None or filters.max_price is not None:
-        clauses.append({"price": {"$gte": float(filters.min_price or 0.0)}})
-        if filters.max_price is not None:
-            clauses.append({"price": {"$lte": float(filters.max_price)}})
-    if filters.brand:
-        clauses.append({"brand": {"$in": _lower(filters.brand)}})
-    if filters.exclude_brand:
-        clauses.append({"brand": {"$nin": _lower(filters.exclude_brand)}})
-    for key, value in (("categories", filters.category), ("colors", filters.color), ("sizes", filters.size)):
-        if value:
-            clauses.append({key: {"$contains": value.strip().lower()}})
-    if filters.in_stock:
-        clauses.append({"in_stock": {"$eq": True}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class FacetIndex:

@@ -1,4 +1,8 @@
-"""Hybrid product search: Chroma dense + BM25, each filtered inside, fused by reciprocal rank."""
+"""Hybrid product search: dense + BM25, each filtered inside, fused by reciprocal rank.
+
+Dense without filters is Chroma's approximate search; with filters it is exact, in-process, over the
+row-aligned vector snapshot, so a filtered search is both fast and complete (k results whenever k match).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from .catalog import CatalogHome, CatalogVersion
 from .embeddings import Embedder
-from .filters import FacetIndex, chroma_where
+from .filters import FacetIndex
 from .lexical import BM25Index
 from .models import Product, SearchHit, SearchRequest, SearchResponse
+from .vector_store import exact_top_k
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,7 @@ class _Serving:
     version: CatalogVersion | None
     lexical: BM25Index | None
     facets: FacetIndex | None
+    vectors: np.ndarray | None
 
 
 class Retriever:
@@ -41,7 +49,7 @@ class Retriever:
         self.embedder = embedder
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self._serving = _Serving((None, 0.0), None, None, None)
+        self._serving = _Serving((None, 0.0), None, None, None, None)
         self._lock = threading.Lock()
 
     def _current(self) -> _Serving:
@@ -55,11 +63,11 @@ class Retriever:
     def _load(self, stamp: tuple[str | None, float]) -> _Serving:
         name = stamp[0]
         if name is None:
-            return _Serving(stamp, None, None, None)
+            return _Serving(stamp, None, None, None, None)
         version = self.home.open(name)
-        lexical, facets = version.load_search_state()
+        lexical, facets, vectors = version.load_search_state()
         log.info("serving catalog %s (%d products)", name, len(lexical.ids))
-        return _Serving(stamp, version, lexical, facets)
+        return _Serving(stamp, version, lexical, facets, vectors)
 
     def product_count(self) -> int:
         serving = self._current()
@@ -88,13 +96,18 @@ class Retriever:
         lexical_ids: list[str] = []
         dense_scores: dict[str, float] = {}
         lexical_scores: dict[str, float] = {}
+        mask = serving.facets.mask(filters)
         if request.mode in ("dense", "hybrid"):
             vector = self.embedder.encode_query(request.query)
-            for pid, sim in serving.version.vectors.query(vector, depth, chroma_where(filters)):
+            if mask is None:  # approximate nearest neighbours in Chroma
+                dense = serving.version.vectors.query(vector, depth)
+            else:  # exact, over exactly the rows that pass the filters
+                dense = [(serving.lexical.ids[row], sim)
+                         for row, sim in exact_top_k(serving.vectors, vector, mask, depth)]
+            for pid, sim in dense:
                 dense_ids.append(pid)
                 dense_scores[pid] = sim
         if request.mode in ("bm25", "hybrid"):
-            mask = serving.facets.mask(filters)
             for row, score in serving.lexical.search(request.query, depth, mask):
                 pid = serving.lexical.ids[row]
                 lexical_ids.append(pid)

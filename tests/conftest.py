@@ -20,8 +20,8 @@ FEEDS = Path(__file__).parent / "data" / "feeds"
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    return load_embedder()
+def embedder(tmp_path_factory):
+    return load_embedder(cache_dir=str(tmp_path_factory.mktemp("models")))
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def ingest_products(
         _write(version, embedder, rows, report, progress)
         if replace and report.ingested + report.updated == 0:
             raise ValueError("the feed produced no products; the previous catalog stays in place")
-        version.rebuild_lexical()
+        version.rebuild_search_indexes()
     except BaseException:
         if replace or home.active_name() != version.name:
             version.close()

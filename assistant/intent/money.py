@@ -1,0 +1,233 @@
+"""Price constraints in a shopper's words: "under $80", "between 20 and 40 euros", "around fifty bucks".
+
+Rules (see tests/data/INTENT_LABELS.md):
+- An amount with a currency ($, €, £, USD, "dollars", "bucks", "euros", "cents"...) is a price.
+- A bare number is a price only right after a price cue ("under 50", "budget 200", "between 20 and 40"),
+  and only when no unit or noun follows it ("under 50 calories", "up to 10 people" are not prices).
+- "around X" means 0.8X .. 1.2X. A currency amount with no direction ("red shoes $60") is a ceiling.
+- "N pounds" is a weight unless £/GBP is written or a spending cue comes first ("budget of 50 pounds").
+- Age limits ("kids under 5", "women over 50") are never prices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicons import NUMBER_WORDS, number_value
+from .schema import PriceConstraint
+
+AROUND_LOW, AROUND_HIGH = 0.8, 1.2
+
+_SYMBOLS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
+            "¥": "JPY", "₹": "INR", "c$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD"}
+_WORDS = {"dollar": "USD", "dollars": "USD", "bucks": "USD", "buck": "USD", "usd": "USD", "dlls": "USD",
+          "euro": "EUR", "euros": "EUR", "eur": "EUR", "gbp": "GBP", "quid": "GBP", "pound": "GBP",
+          "pounds": "GBP", "yen": "JPY", "rupees": "INR", "rupee": "INR", "cad": "CAD", "aud": "AUD",
+          "cents": "USD", "cent": "USD"}
+_PREFIX = r"(?:us\$|c\$|a\$|\$|€|£|¥|₹|usd|eur|gbp|cad|aud)"
+_SUFFIX = r"(?:dollars?|bucks?|usd|dlls|euros?|eur|gbp|quid|pounds?|yen|rupees?|cad|aud|cents?|€|£|\$)"
+_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,2}})?|\d+(?:\.\d{{1,2}})?|\.\d{{1,2}}|{NUMBER_WORDS})"
+# "$1,299.99", "20€", "fifty bucks", "10k", "99 cents"; "ps5", "10x20", "10kg" and "15th" are not amounts.
+AMOUNT_RE = re.compile(
+    rf"(?<![\w.$€£])(?P<pre>{_PREFIX})?\s?(?P<num>{_NUM})(?:(?P<k>k)(?![a-z]))?(?![\w.]*\d)(?![a-z])"
+    rf"(?:\s?(?P<suf>{_SUFFIX})(?!\w))?")
+
+_MAX = (r"under|below|beneath|less than|less then|lower than|lower then|cheaper than|at most|no more than|"
+        r"no more then|not more than|not over|not above|no higher than|max(?:imum)?|up to|upto|within|"
+        r"budget(?: is| of|:)?|my budget is|i have|i only have|i can spend|can spend|spend(?: up to)?|afford|"
+        r"not exceeding|not to exceed|tops|for under|for less than|capped at|cap of|limit(?: of| is)?|"
+        r"no greater than|not more then|<=?|no more than about")
+_MIN = (r"over|above|more than|more then|greater than|higher than|at least|min(?:imum)?|starting (?:at|from)|"
+        r"from|no less than|not less than|>=?|upwards of|in excess of|starts at")
+_AROUND = (r"around|about|approximately|approx\.?|roughly|~|close to|near|nearly|somewhere around|"
+           r"in the range of|ballpark(?: of)?|something like")
+_EXACT = r"for|at|costs?|costing|priced at|price of|pay|paying|worth"
+# Cues after which a bare number (no currency) may be a price; "from 2020" and "i have 2" are not.
+_BARE_OK = re.compile(rf"^(?:{_MAX}|{_MIN}|{_AROUND})$")
+_BARE_NOT_OK = frozenset({"from", "i have", "i only have", "near", "nearly", "afford"})
+_CUE_BEFORE = re.compile(
+    rf"(?:(?:(?:with|at|for|in|and|a|the|my|your|its?)\s+)*(?:price|prices|cost|costs|budget|pricing|price range|"
+    rf"price point|price tag)\s*(?:is|are|of|should be|must be|needs to be|has to be|at|:|tag|range|point)?\s*)?"
+    rf"(?P<cue>{_MAX}|{_MIN}|{_AROUND}|{_EXACT})\s*(?:of\s+|a\s+|about\s+|around\s+|roughly\s+|like\s+)?$")
+_PRICE_WORD_BEFORE = re.compile(r"(?:price|prices|cost|costs|budget|priced|price range|pricing)\s*(?:is|of|:|at)?\s*$")
+_CUE_AFTER = re.compile(
+    r"^\s*(?P<cue>or less|or under|or below|or lower|or cheaper|and under|and below|and less|max(?:imum)?|tops|"
+    r"at most|at the most|and up|and above|and over|and higher|or more|or higher|or above|plus|\+|or so|ish|-ish|"
+    r"or thereabouts|range|price range)(?![a-z])")
+_RANGE_RE = re.compile(
+    rf"(?P<cue>between|from|in the range of|range of|price range(?: of)?|range|budget(?: of| is)?|priced|price)?\s*"
+    rf"(?P<a>(?:{_PREFIX})?\s?{_NUM}k?(?:\s?{_SUFFIX})?)\s*(?:-|–|to|and|through|thru)\s*"
+    rf"(?P<b>(?:{_PREFIX})?\s?{_NUM}k?(?:\s?{_SUFFIX})?)(?![\w.]*\d)")
+_AFTER_BARE_OK = re.compile(
+    r"^\s*(?:$|[,.;!?)]|(?:and|or|but|please|for|with|in|on|if|that|which|max|maximum|tops|each|total|range|"
+    r"budget|price|or so|so|ish|dollars?|bucks|at|plus|\+|thanks|any|is|i)\b)")
+_AUDIENCE_BEFORE = re.compile(
+    r"\b(?:kids|children|toddlers|babies|boys|girls|men|women|adults|seniors|people|ages?|aged|teens|dogs|"
+    r"cats|puppies|kittens)\s*$")
+_MAX_CUES = re.compile(rf"^(?:{_MAX})$")
+_MIN_CUES = re.compile(rf"^(?:{_MIN})$")
+_AROUND_CUES = re.compile(rf"^(?:{_AROUND})$")
+_AFTER_MAX = {"or less", "or under", "or below", "or lower", "or cheaper", "and under", "and below", "and less",
+              "max", "maximum", "tops", "at most", "at the most"}
+_AFTER_MIN = {"and up", "and above", "and over", "and higher", "or more", "or higher", "or above", "plus", "+"}
+_AFTER_AROUND = {"or so", "ish", "-ish", "or thereabouts"}
+_SPENDING_CUES = re.compile(r"budget|spend|afford|i have|i only have|cost|price|pay|worth")
+
+
+@dataclass(frozen=True)
+class PriceMatch:
+    """The constraint, the character spans of the phrases that said it, and how sure we are."""
+
+    price: PriceConstraint
+    spans: tuple[tuple[int, int], ...]
+    confidence: float
+
+    @property
+    def found(self) -> bool:
+        return self.price.min is not None or self.price.max is not None
+
+
+def extract_price(text: str) -> PriceConstraint:
+    """The price constraint a request states; an empty constraint when it states none."""
+    return find_price(" ".join(text.lower().split())).price
+
+
+def find_price(text: str) -> PriceMatch:
+    """Price constraints in lower-case text, with the spans to drop from a keyword query."""
+    low: float | None = None
+    high: float | None = None
+    currency: str | None = None
+    spans: list[tuple[int, int]] = []
+    confidences: list[float] = []
+    for match in _RANGE_RE.finditer(text):
+        found = _range(text, match)
+        if found is None:
+            continue
+        a, b, cur, confidence = found
+        low, high = min(a, b), max(a, b)
+        currency = currency or cur
+        spans.append(_with_range_words(text, match.start(), match.end()))
+        confidences.append(confidence)
+    for match in AMOUNT_RE.finditer(text):
+        if any(start <= match.start() < end for start, end in spans):
+            continue
+        found = _single(text, match)
+        if found is None:
+            continue
+        kind, value, cur, span, confidence = found
+        currency = currency or cur
+        spans.append(span)
+        confidences.append(confidence)
+        if kind == "max":
+            high = value if high is None else min(high, value)
+        elif kind == "min":
+            low = value if low is None else max(low, value)
+        else:
+            low, high = round(value * AROUND_LOW, 2), round(value * AROUND_HIGH, 2)
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    price = PriceConstraint(min=low, max=high, currency=currency if (low is not None or high is not None) else None)
+    return PriceMatch(price, tuple(sorted(spans)), min(confidences, default=0.0))
+
+
+def _amount(text: str) -> tuple[float, str | None] | None:
+    """'$1,299' -> (1299, 'USD'); '99 cents' -> (0.99, 'USD'); 'fifty' -> (50, None)."""
+    match = AMOUNT_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    value = number_value(match["num"])
+    if value is None:
+        return None
+    if match["k"]:
+        value *= 1000
+    prefix, suffix = match["pre"], match["suf"]
+    currency = _SYMBOLS.get(prefix.replace(" ", "")) if prefix else None
+    if suffix:
+        currency = currency or _SYMBOLS.get(suffix) or _WORDS.get(suffix)
+        if suffix.startswith("cent"):
+            value /= 100
+    return round(value, 2), currency
+
+
+def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float] | None:
+    a, b = _amount(match["a"]), _amount(match["b"])
+    if a is None or b is None or a[0] <= 0 or b[0] <= 0:
+        return None
+    cue = (match["cue"] or "").strip()
+    has_currency = a[1] is not None or b[1] is not None
+    if _is_weight(match["a"]) or _is_weight(match["b"]):
+        if not _SPENDING_CUES.search(text[max(0, match.start() - 30):match.start()] + cue):
+            return None
+    if not has_currency and not _AFTER_BARE_OK.match(text[match.end():]):
+        return None
+    if not has_currency and not cue and not re.match(r"\s*(?:dollars?\s+|price\s+)?range", text[match.end():]):
+        return None
+    if not has_currency and cue in ("from", "range") and not _PRICE_WORD_BEFORE.search(text[:match.start()]):
+        if cue == "range" or not re.match(r"\s*(?:$|[,.;!?])", text[match.end():]):
+            return None
+    # "5-7 year olds", "2 to 3 days": a unit right after the range means it is not a price
+    if re.match(r"\s*(?:years?|yrs?|months?|days?|weeks?|hours?|inch|inches|in\b|ft|feet|cm|mm|oz|lbs?|kg|"
+                r"people|person|pcs|pieces|pack|count|players?|%)", text[match.end():]) and not has_currency:
+        return None
+    currency = a[1] or b[1]
+    if currency == "GBP" and not ("£" in match.group() or "gbp" in match.group() or "quid" in match.group()):
+        currency = "GBP" if _SPENDING_CUES.search(text[max(0, match.start() - 30):match.end()]) else None
+        if currency is None:
+            return None
+    return a[0], b[0], currency, 0.95 if has_currency else 0.8
+
+
+def _single(text: str, match: re.Match) -> tuple[str, float, str | None, tuple[int, int], float] | None:
+    amount = _amount(match.group())
+    if amount is None or amount[0] <= 0:
+        return None
+    value, currency = amount
+    before = text[:match.start()]
+    cue_match = _CUE_BEFORE.search(before[-60:])
+    cue = " ".join(cue_match["cue"].split()) if cue_match else ""
+    after_match = _CUE_AFTER.match(text[match.end():])
+    after = after_match["cue"] if after_match else ""
+    if after in ("range", "price range"):
+        after = ""
+    if currency == "GBP" and match["suf"] and match["suf"].startswith("pound"):
+        if not (cue_match and _SPENDING_CUES.search(cue_match.group())):
+            return None  # "under 10 pounds" is a weight
+    if currency is None:
+        if not cue or not _BARE_OK.match(cue) or cue in _BARE_NOT_OK:
+            return None
+        rest = text[match.end() + (after_match.end() if after_match and after else 0):]
+        if not _AFTER_BARE_OK.match(rest):
+            return None
+        cue_start = match.start() - len(before[-60:]) + cue_match.start("cue")
+        if _AUDIENCE_BEFORE.search(text[:cue_start]):
+            return None
+        if match["num"][0].isalpha() and cue == "about":
+            return None
+    start = match.start() - len(before[-60:]) + cue_match.start() if cue_match else match.start()
+    end = match.end() + (after_match.end() if after_match and after else 0)
+    if after in _AFTER_MIN or (cue and _MIN_CUES.match(cue) and after not in _AFTER_MAX):
+        kind = "min"
+    elif after in _AFTER_MAX or (cue and _MAX_CUES.match(cue)):
+        kind = "max"
+    elif after in _AFTER_AROUND or (cue and _AROUND_CUES.match(cue)):
+        kind = "around"
+    else:
+        kind = "max"  # "$60 red shoes": an amount with no direction is a ceiling
+    confidence = 0.95 if currency and (cue or after) else 0.8 if currency or cue else 0.6
+    if kind == "around":
+        confidence = min(confidence, 0.75)
+    if not cue and not after:
+        confidence = 0.6
+    return kind, value, currency, (start, end), confidence
+
+
+def _with_range_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """'in the 20-40 range': the words around a range belong to the price phrase too."""
+    before = re.search(r"(?:in\s+the|in\s+a|the)\s*$", text[:start])
+    after = re.match(r"\s*(?:dollars?\s+|price\s+)?range", text[end:])
+    return (before.start() if before else start), end + (after.end() if after else 0)
+
+
+def _is_weight(amount_text: str) -> bool:
+    return bool(re.search(r"pounds?\s*$", amount_text)) and "£" not in amount_text
