@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ class ProductStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        # One connection serves the API's worker threads; sqlite3 connections need serialised use.
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._db.close()
@@ -52,18 +55,21 @@ class ProductStore:
                  for p, h in rows])
 
     def get(self, product_id: str) -> Product | None:
-        row = self._db.execute("SELECT body FROM products WHERE id = ?", (product_id,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT body FROM products WHERE id = ?", (product_id,)).fetchone()
         return Product.model_validate_json(row[0]) if row else None
 
     def get_many(self, ids: list[str]) -> dict[str, Product]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, body FROM products WHERE id IN ({marks})", ids).fetchall()
+        with self._lock:
+            rows = self._db.execute(f"SELECT id, body FROM products WHERE id IN ({marks})", ids).fetchall()
         return {pid: Product.model_validate_json(body) for pid, body in rows}
 
     def count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM products").fetchone()[0]
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM products").fetchone()[0]
 
     def iter_products(self) -> Iterator[Product]:
         for (body,) in self._db.execute("SELECT body FROM products ORDER BY id"):
@@ -75,10 +81,11 @@ class ProductStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
