@@ -14,6 +14,8 @@ from retrieval.models import Product, SearchRequest, SearchResponse
 from retrieval.search import Retriever
 
 from . import services
+from .intent.parser import IntentRequest, IntentResponse
+from .intent.schema import Intent
 from .config import Settings, get_settings
 from .pages import HOME_PAGE
 
@@ -32,11 +34,12 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.retriever = retriever or services.retriever(settings)
+        app.state.intent_parser = services.intent_parser(settings, app.state.retriever)
         yield
 
     app = FastAPI(
         title="shopassist", version="0.1.0", lifespan=lifespan,
-        description="Self-hosted shopping assistant API: product search over the store's catalog.")
+        description="Self-hosted shopping assistant API: intent parsing and product search over the store's catalog.")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -61,6 +64,16 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         if product is None:
             raise HTTPException(status_code=404, detail=f"product_id: no product with id {product_id!r}")
         return product
+
+    @app.post("/v1/intent", response_model=IntentResponse, tags=["intent"])
+    def intent(body: IntentRequest, request: Request) -> IntentResponse:
+        """Parse a shopping request into a structured intent (rules first, the LLM where it helps)."""
+        return request.app.state.intent_parser.parse(body.text, body.context)
+
+    @app.get("/v1/intent/schema", tags=["intent"])
+    def intent_schema() -> dict:
+        """The JSON Schema of `Intent`, the contract every parser output validates against."""
+        return Intent.model_json_schema()
 
     @app.post("/v1/search", response_model=SearchResponse, tags=["catalog"])
     def search(body: SearchRequest, request: Request) -> SearchResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from retrieval.catalog import CatalogHome
 from retrieval.embeddings import Embedder, load_embedder
 from retrieval.search import Retriever
@@ -22,3 +24,41 @@ def embedder(settings: Settings) -> Embedder:
 
 def retriever(settings: Settings) -> Retriever:
     return Retriever(catalog_home(settings), embedder(settings), settings.candidates, settings.rrf_k)
+
+
+def llm(settings: Settings):
+    """The configured LLM, created on first use (the local one converts its model once per machine)."""
+    from .llm.backends import get_llm
+
+    return get_llm(settings)
+
+
+def intent_parser(settings: Settings, retriever: Retriever | None = None):
+    """An IntentParser whose vocabulary follows the serving catalog and whose LLM loads on first need."""
+    from .intent.parser import IntentParser
+    from .intent.vocabulary import CatalogVocabulary
+
+    cache: dict = {"stamp": None, "vocabulary": None, "llm": None, "llm_loaded": False}
+    lock = threading.Lock()
+
+    def vocabulary() -> CatalogVocabulary | None:
+        if retriever is None:
+            return None
+        stamp = retriever.home.stamp()
+        if stamp != cache["stamp"]:
+            with lock:
+                if stamp != cache["stamp"]:
+                    version = retriever.home.open_active()
+                    cache["vocabulary"] = CatalogVocabulary.from_products(version.products.iter_products()) \
+                        if version else None
+                    cache["stamp"] = stamp
+        return cache["vocabulary"]
+
+    def get_llm():
+        if not cache["llm_loaded"]:
+            with lock:
+                if not cache["llm_loaded"]:
+                    cache["llm"], cache["llm_loaded"] = llm(settings), True
+        return cache["llm"]
+
+    return IntentParser(vocabulary, get_llm)

@@ -116,10 +116,29 @@ def refine(previous: Intent, fresh: Intent, cues: Refinement, context: IntentCon
         if stepped:
             update["attributes"] = {**merged.attributes, "size": stepped}
             update["query"] = merge_queries(update.get("query", merged.query), stepped, [merged.attributes["size"]])
-    if update:
-        confidence = {**merged.confidence, **{key: 0.7 for key in update if key not in ("query",)}}
+    if update:  # a field derived by these rules is less sure than one the shopper stated
+        derived = {"attributes": "attributes.size"}
+        confidence = {**merged.confidence, **{derived.get(key, key): 0.7 for key in update if key != "query"}}
         merged = merged.model_copy(update={**update, "confidence": confidence})
-    return Intent.model_validate(merged.model_dump())
+    merged = Intent.model_validate(merged.model_dump())
+    return merged.model_copy(update={"confidence": {
+        key: value for key, value in merged.confidence.items() if _is_set(merged, key)}})
+
+
+def _is_set(intent: Intent, key: str) -> bool:
+    """Whether the field a confidence key names holds a value: confidences are only for fields that are set."""
+    if key in ("action", "query", "language"):
+        return True
+    if key.startswith("attributes."):
+        return key.removeprefix("attributes.") in intent.attributes
+    value = getattr(intent, key, None)
+    if key == "price":
+        return value.min is not None or value.max is not None
+    if key == "exclude":
+        return bool(value.brands or value.terms or value.attributes)
+    if key == "sort":
+        return value != "relevance"
+    return bool(value)
 
 
 def resolve_reference(reference: Reference | None, shown_product_ids: Sequence[str]) -> Reference | None:

@@ -83,10 +83,6 @@ class PriceMatch:
     spans: tuple[tuple[int, int], ...]
     confidence: float
 
-    @property
-    def found(self) -> bool:
-        return self.price.min is not None or self.price.max is not None
-
 
 def extract_price(text: str) -> PriceConstraint:
     """The price constraint a request states; an empty constraint when it states none."""
@@ -166,6 +162,10 @@ def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float]
     if not has_currency and cue in ("from", "range") and not _PRICE_WORD_BEFORE.search(text[:match.start()]):
         if cue == "range" or not re.match(r"\s*(?:$|[,.;!?])", text[match.end():]):
             return None
+    if not has_currency and re.search(r"\bsize\s*(?:is\s*|of\s*)?$", text[:match.start()]):
+        return None  # "a size between 10.5 and 11"
+    if not has_currency and all(1900 <= v[0] <= 2100 and v[0] == int(v[0]) for v in (a, b)):
+        return None  # "between 2006 and 2012": years
     # "5-7 year olds", "2 to 3 days": a unit right after the range means it is not a price
     if re.match(r"\s*(?:years?|yrs?|months?|days?|weeks?|hours?|inch|inches|in\b|ft|feet|cm|mm|oz|lbs?|kg|"
                 r"people|person|pcs|pieces|pack|count|players?|%)", text[match.end():]) and not has_currency:
