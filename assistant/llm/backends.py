@@ -1,0 +1,53 @@
+"""`get_llm`: the configured backend (`SHOPASSIST_LLM` = auto | openai | local | none)."""
+
+from __future__ import annotations
+
+import logging
+
+from ..config import Settings
+from .chat import LLM
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 512  # bounds any one answer; an intent takes well under 100 tokens
+
+
+def get_llm(settings: Settings) -> LLM | None:
+    """The LLM to use, or None for none (`none`, or a local model that cannot be prepared).
+
+    auto = openai when `llm_url` is set, else local. Nothing is contacted here; the local backend converts
+    the packaged model on its first use on a machine (~30 s) and loads its weights on the first call."""
+    backend = settings.llm
+    if backend == "auto":
+        backend = "openai" if settings.llm_url else "local"
+    if backend == "openai":
+        return openai_llm(settings)
+    if backend == "local":
+        try:
+            return local_llm(settings)
+        except FileNotFoundError as exc:
+            log.warning("no local LLM, continuing without one: %s", exc)
+    return None
+
+
+def openai_llm(settings: Settings) -> LLM:
+    """Any OpenAI-compatible server (vLLM first); the openai client retries connection errors, timeouts,
+    429 and 5xx `llm_retries` times with exponential backoff (0.5 s, 1 s, ... capped at 8 s)."""
+    import openai
+    from langchain_openai import ChatOpenAI
+
+    if not settings.llm_url:
+        raise ValueError("the openai LLM backend needs SHOPASSIST_LLM_URL, e.g. http://127.0.0.1:8001/v1")
+    chat = ChatOpenAI(base_url=settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                      timeout=settings.llm_timeout, max_retries=settings.llm_retries, temperature=0,
+                      max_tokens=MAX_TOKENS)
+    return LLM(f"openai:{settings.llm_model}", chat, failures=(openai.OpenAIError,))
+
+
+def local_llm(settings: Settings) -> LLM:
+    from .local import LocalChatModel
+    from .prepare import prepare_local_model
+
+    model_dir = prepare_local_model(settings)
+    chat = LocalChatModel(model_dir=model_dir, timeout=settings.llm_timeout, max_new_tokens=MAX_TOKENS)
+    return LLM(f"local:{model_dir.name}", chat)

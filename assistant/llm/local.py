@@ -1,0 +1,148 @@
+"""The `local` backend: a Hugging Face causal LM in-process on CPU, as a LangChain chat model.
+
+Decoding is greedy and token by token, so text streams as it is produced. `with_structured_output` binds a
+JSON schema that xgrammar compiles into a token mask applied before each pick, so the output always parses
+and validates (unless `max_new_tokens` cuts it short, which the parser then reports)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+import xgrammar as xgr
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_openai_messages
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import BaseModel, PrivateAttr
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+PROMPT_CACHES = 4  # KV caches of recent prompts kept for reuse, ~40 MB each for the ~950-token intent prompt
+
+
+class LocalChatModel(BaseChatModel):
+    model_dir: Path
+    max_new_tokens: int = 256
+    timeout: float | None = None  # seconds per call, checked between tokens; the one-time load is not counted
+
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _model: Any = PrivateAttr(default=None)
+    _tokenizer: Any = PrivateAttr(default=None)
+    _compiler: Any = PrivateAttr(default=None)
+    _stop_ids: frozenset[int] = PrivateAttr(default=frozenset())
+    _prompt_caches: list[tuple[torch.Tensor, Any]] = PrivateAttr(default_factory=list)  # newest first
+
+    @property
+    def _llm_type(self) -> str:
+        return "shopassist-local"
+
+    def with_structured_output(self, schema: dict | type[BaseModel], *, include_raw: bool = False,
+                               method: str = "json_schema", **kwargs: Any):
+        """Output constrained to a JSON schema: a pydantic model, or an OpenAI-style {"name", "schema"} dict
+        (parsed to a dict, as ChatOpenAI does)."""
+        if method != "json_schema" or include_raw:
+            raise NotImplementedError("the local model supports method='json_schema' without include_raw")
+        if isinstance(schema, dict):
+            return self.bind(json_schema=json.dumps(schema.get("schema", schema))) | JsonOutputParser()
+        return self.bind(json_schema=json.dumps(schema.model_json_schema())) | PydanticOutputParser(
+            pydantic_object=schema)
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, *, json_schema: str | None = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for piece in self._decode(messages, json_schema):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+    @torch.inference_mode()
+    def _decode(self, messages: list[BaseMessage], json_schema: str | None) -> Iterator[str]:
+        self._load()
+        tokenizer = self._tokenizer
+        prompt = tokenizer.apply_chat_template(convert_to_openai_messages(messages), tokenize=False,
+                                               add_generation_prompt=True)
+        prompt_ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).input_ids
+        matcher, bitmask = self._grammar(json_schema) if json_schema else (None, None)
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        out = self._prefill(prompt_ids)
+        generated, emitted = [], ""
+        for _ in range(self.max_new_tokens):
+            logits = out.logits[:, -1, :]
+            if matcher:
+                matcher.fill_next_token_bitmask(bitmask)
+                xgr.apply_token_bitmask_inplace(logits, bitmask)
+            token = int(logits.argmax(dim=-1))
+            if token in self._stop_ids or (matcher and not matcher.accept_token(token)):
+                return
+            generated.append(token)
+            text = tokenizer.decode(generated, skip_special_tokens=True)
+            if not text.endswith("\ufffd"):  # otherwise a multi-byte character is still incomplete
+                yield text[len(emitted):]
+                emitted = text
+            if matcher and matcher.is_completed():  # the JSON value is closed: only a stop token may follow
+                return
+            if deadline and time.monotonic() > deadline:
+                raise TimeoutError(f"local generation took over {self.timeout} s")
+            out = self._model(input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values,
+                              use_cache=True)
+
+    def _prefill(self, prompt_ids: torch.Tensor):
+        """The model's output for the prompt, computing only what no recent prompt shares.
+
+        Prompts repeat long prefixes (the intent prompt's system text and few-shot examples are ~900 of its
+        ~950 tokens), so the KV caches of the last few prompts are kept; a chat turn alternates an intent
+        prompt with a reply prompt, hence more than one."""
+        with self._lock:
+            known = self._prompt_caches
+        shared, cache = 0, None
+        if known:
+            known_ids, known_cache = max(known, key=lambda entry: _common_prefix(entry[0], prompt_ids))
+            shared = min(_common_prefix(known_ids, prompt_ids), prompt_ids.shape[1] - 1)  # feed >= 1 token
+        if shared:
+            cache = copy.deepcopy(known_cache)  # generation extends a cache in place
+            cache.crop(shared - cache.get_seq_length())  # a negative count: the tokens to drop
+        out = self._model(input_ids=prompt_ids[:, shared:], past_key_values=cache, use_cache=True)
+        with self._lock:
+            self._prompt_caches = [(prompt_ids, copy.deepcopy(out.past_key_values)), *known][:PROMPT_CACHES]
+        return out
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            if not (self.model_dir / "config.json").is_file():
+                raise FileNotFoundError(f"no model at {self.model_dir}: run `shopassist llm prepare`")
+            self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+            self._model = AutoModelForCausalLM.from_pretrained(self.model_dir).eval()
+            eos = self._model.generation_config.eos_token_id
+            self._stop_ids = frozenset([eos] if isinstance(eos, int) else eos or []) | {self._tokenizer.eos_token_id}
+            vocab_size = self._model.config.vocab_size
+            info = xgr.TokenizerInfo.from_huggingface(self._tokenizer, vocab_size=vocab_size,
+                                                      stop_token_ids=sorted(self._stop_ids))
+            self._compiler = xgr.GrammarCompiler(info)
+
+    def _grammar(self, json_schema: str):
+        """A fresh matcher for one call; the compiler caches each schema's compiled grammar."""
+        # Minified JSON, as in the prompts' examples: no free whitespace for a small model to wander into.
+        grammar = self._compiler.compile_json_schema(json_schema, any_whitespace=False, separators=(",", ":"))
+        return xgr.GrammarMatcher(grammar), xgr.allocate_token_bitmask(1, self._model.config.vocab_size)
+
+
+def _common_prefix(a: torch.Tensor, b: torch.Tensor) -> int:
+    """How many leading token ids two (1, n) id tensors share."""
+    n = min(a.shape[1], b.shape[1])
+    same = a[0, :n] == b[0, :n]
+    return n if bool(same.all()) else int((~same).int().argmax())
