@@ -1,9 +1,10 @@
 """Deterministic intent extraction: a shopper's message -> `Intent`, in well under a millisecond.
 
-How a message is read (`extract_intent`, below, runs these steps in order on one `Message`):
-1. normalise it (lower case, plain quotes and dashes) and find the pattern-shaped parts on the text:
+How a message is read: `extract_intent`, below, runs these steps in order on one `message.Message`, each
+step writing what it finds there for the next (the module doing each step in brackets):
+1. normalise it (lower case, plain quotes and dashes: `text`) and find the pattern-shaped parts on the text:
    price, product ids and "the second one", pack counts, sizes, ages and recipients, occasions, follow-up
-   cues (`patterns`);
+   cues (`patterns`, prices in `money`);
 2. tokenise the rest and match lexicon phrases longest-first: brands, categories, colours, materials,
    flavours, scents, patterns, styles, features and sorts, from the built-in lexicons and, when one is given,
    the catalog vocabulary (`vocabulary`), brands also with one typo (`phrases`);

@@ -2,8 +2,10 @@
 
 Every step writes here and later steps read it: patterns mark character spans (a price, a size...),
 phrase matching claims runs of tokens (a brand, a colour...), negation flags claims and collects excluded
-words. A token covered by a span or a claim is 'taken', which is how one step keeps out of another's way.
-The confidence levels below are shared by all steps so that the LLM refinement can compare them.
+words. A token under a span, a claim or a negation cue is no longer `free`, which is how one step keeps
+out of another's way.
+The confidence levels below are shared by all steps, so that a field's confidence (which the LLM
+refinement reads) means the same whichever step set it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Claim:
 
 @dataclass
 class Message:
+    """A message being read: its normalised text, its tokens, and per token the span or claim covering it."""
+
     text: str
     spans: list[Span] = field(default_factory=list)
     words: list[str] = field(default_factory=list)

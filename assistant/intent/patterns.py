@@ -3,7 +3,7 @@
 Prices, product ids and "the second one", pack counts, sizes, ages and recipients, occasions and follow-up
 cues ("cheaper", "show me more") are shapes rather than words: "size 10 1/2", "pack of 12", "for my 7 year
 old". Reading them first, in order of trust, and marking their characters as taken keeps their words out
-of the phrase matching that follows ("10" in "size 10" is no quantity, "for my son" names no product).
+of the phrase matching and the product name that follow ("for my son" names no product).
 The regular expressions themselves live in `lexicons`; this module decides what each match means.
 """
 

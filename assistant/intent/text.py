@@ -1,8 +1,8 @@
 """How the extractor sees text: one normalised form, one tokeniser and one plural-insensitive key.
 
 Requests, lexicon phrases and catalog values all go through the same functions here, so that 'Off-White',
-'off white' and "off‑white" meet on equal terms and 'hoodies' finds the category 'Hoodie'. Keeping them in
-one place is what keeps the catalog's index and the message's tokens comparable.
+'off white' and 'OFF WHITE' give the same tokens and 'hoodies' finds the category 'Hoodie'. Keeping them
+in one place is what keeps the catalog's index and the message's tokens comparable.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""What a catalog calls things, indexed once so that each parse costs dict lookups, not scans.
+"""The catalog's own words (brands, categories, colours, sizes, tags) as lookup tables for the extractor.
 
 A store's brands, category names, colours, sizes and tags are what shoppers type, so the extractor knows
-them as well as its built-in lexicons. The catalog is read once into lookup structures:
+them as well as its built-in lexicons. The catalog is read once into the structures below, so that each
+parse costs dict lookups, not scans:
 - `PhraseIndex`: phrases by their words (brands, colours...) or by their word lemmas (categories, so that
   'hoodies' finds 'Hoodie'), with the longest phrase starting at each first word to bound the search;
 - `FuzzyIndex`: brand names by their one-letter deletions, so that 'addidas' finds 'Adidas' in a few hits;
