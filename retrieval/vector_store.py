@@ -71,12 +71,20 @@ def exact_top_k(matrix: np.ndarray, vector: np.ndarray, mask: np.ndarray | None,
     """
     if matrix.shape[0] == 0:
         return []
-    scores = matrix @ vector
-    if mask is not None:
-        scores = np.where(mask, scores, -np.inf)
-    n = min(n, int(mask.sum()) if mask is not None else len(scores))
+    if mask is None:
+        rows, scores = None, matrix @ vector
+    else:
+        # The scan is memory-bound (150 MB at 100k products): read only the rows that pass when they are few.
+        rows = np.flatnonzero(mask)
+        if len(rows) < matrix.shape[0] // 2:
+            scores = matrix[rows] @ vector
+        else:
+            scores = np.where(mask, matrix @ vector, -np.inf)
+            rows = None
+    n = min(n, len(scores) if rows is None else len(rows), int(np.isfinite(scores).sum()))
     if n <= 0:
         return []
-    rows = np.argpartition(-scores, n - 1)[:n]
-    rows = rows[np.lexsort((rows, -scores[rows]))]
-    return [(int(r), float(scores[r])) for r in rows]
+    top = np.argpartition(-scores, n - 1)[:n]
+    ids = top if rows is None else rows[top]
+    order = np.lexsort((ids, -scores[top]))
+    return [(int(ids[i]), float(scores[top[i]])) for i in order]
