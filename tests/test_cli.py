@@ -90,3 +90,29 @@ def test_demo_command_builds_and_serves(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert (tmp_path / "home" / "demo" / "SYNTHETIC.txt").exists()
+
+
+def test_intent_batch_keeps_order_and_reports_bad_lines(demo_env, capsys, tmp_path):
+    batch = tmp_path / "requests.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"text": "red running shoes under $80"}),
+        "gluten free pasta, not Barilla",
+        json.dumps({"text": ""}),
+        json.dumps({"words": "no text key"}),
+        json.dumps({"text": "what is your return policy?"}),
+    ]) + "\n")
+    assert main(["intent", "--batch", str(batch), "--llm", "none"]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 5
+    assert lines[0]["price"]["max"] == 80 and lines[0]["attributes"]["color"] == "red"
+    assert lines[1]["exclude"]["brands"] == ["Barilla"] and "gluten free" in lines[1]["features"]
+    assert lines[2]["line"] == 3 and "text" in lines[2]["error"]
+    assert lines[3]["line"] == 4 and "text" in lines[3]["error"]
+    assert lines[4]["action"] == "policy_question"
+
+
+def test_intent_json_says_where_the_fields_came_from(demo_env, capsys):
+    assert main(["intent", "cheapest wireless earbuds", "--llm", "none", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["intent"]["sort"] == "price_asc"
+    assert body["source"]["parser"] == "rules" and body["source"]["fields"]["sort"] == "rules"
