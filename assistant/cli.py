@@ -99,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     intent_eval.add_argument("--modes", default="none,local,hybrid",
                              help="comma list of none (rules), local (LLM alone), hybrid (rules + LLM)")
     intent_eval.add_argument("--limit", type=int, default=None,
-                             help="evaluate the LLM modes on the first N examples (the LLM takes seconds each)")
+                             help="evaluate every mode on N examples spread evenly over the set "
+                                  "(the LLM takes about a second each)")
     intent_eval.add_argument("--json", action="store_true")
     intent_eval.set_defaults(handler=cmd_eval_intent)
     return parser
@@ -292,8 +293,11 @@ def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
     parser = services.intent_parser(settings, retriever)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     reports = {}
+    if args.limit and args.limit < len(examples):
+        step = len(examples) / args.limit
+        examples = [examples[int(i * step)] for i in range(args.limit)]
     for mode in modes:
-        subset = examples if mode == "none" or args.limit is None else examples[:args.limit]
+        subset = examples
         if mode == "none":
             reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c, use_llm=False).intent, subset)
         elif mode == "hybrid":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -20,7 +21,8 @@ from assistant.intent.schema import Exclusions, Intent, PriceConstraint
 from retrieval.demo.catalog_generator import generate_catalog
 from retrieval.demo.taxonomy import DEPARTMENTS
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Real external data beside the checkout (../shared/data); SHOPASSIST_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get("SHOPASSIST_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 EVAL_SET = Path(__file__).parent / "data" / "intent_eval.jsonl"
 
 

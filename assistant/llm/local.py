@@ -23,6 +23,7 @@ from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import BaseModel, PrivateAttr
 from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 PROMPT_CACHES = 4  # KV caches of recent prompts kept for reuse, ~40 MB each for the ~950-token intent prompt
 PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds how late a timeout is noticed
@@ -134,6 +135,7 @@ class LocalChatModel(BaseChatModel):
                 return
             if not (self.model_dir / "config.json").is_file():
                 raise FileNotFoundError(f"no model at {self.model_dir}: run `shopassist llm prepare`")
+            hf_logging.disable_progress_bar()  # a weights progress bar per load is noise in CLI and API logs
             self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
             self._model = AutoModelForCausalLM.from_pretrained(self.model_dir).eval()
             eos = self._model.generation_config.eos_token_id
