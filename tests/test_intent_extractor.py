@@ -496,6 +496,7 @@ def test_any_text_parses(text):
 def _shared(name: str):
     path = SHARED_DATA / name
     if not path.exists():
+        # External data is not part of the repo; a user without ../shared/data still gets a green suite.
         pytest.skip("shared data not present: ../shared/data")
     return json.loads(path.read_text(encoding="utf-8"))
 
