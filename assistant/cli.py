@@ -113,6 +113,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         settings.demo_products = args.products
     built = ensure_demo_store(settings)
     print(f"demo store {'built' if built else 'already present'} in {settings.home}", file=sys.stderr)
+    if settings.llm == "local" or (settings.llm == "auto" and not settings.llm_url):
+        from .llm.prepare import prepare_local_model
+
+        try:  # once per machine (~30 s), so the first intent request does not pay for it
+            prepare_local_model(settings)
+        except (OSError, ValueError) as exc:
+            print(f"local LLM not prepared, intents use the rules only: {exc}", file=sys.stderr)
     if args.no_serve:
         return 0
     return cmd_serve(argparse.Namespace(host=None, port=None), settings)

@@ -68,7 +68,7 @@ def test_demo_command_builds_and_serves(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "SHOPASSIST_HOME": str(tmp_path / "home"), "SHOPASSIST_PORT": str(port),
-           "SHOPASSIST_DEMO_PRODUCTS": "300"}
+           "SHOPASSIST_DEMO_PRODUCTS": "300", "SHOPASSIST_LLM": "none"}  # the LLM has its own tests
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "demo"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
