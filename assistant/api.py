@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
+from ranking.event_store import EventStore
+from ranking.events import EventsReport, QueryEvent, validate_events
 from retrieval.models import Product, SearchRequest, SearchResponse
 from retrieval.search import Retriever
 
@@ -20,6 +25,18 @@ from .config import Settings, get_settings
 from .pages import HOME_PAGE
 
 log = logging.getLogger(__name__)
+
+MAX_EVENTS_PER_REQUEST = 1000
+EVENT_EXAMPLES = {
+    "batch": {"summary": "A batch", "value": {"events": [
+        {"type": "interaction", "action_name": "impression", "query_id": "5f0c...", "object_id": "SHO-00042",
+         "position": 1, "client_id": "c-81", "session_id": "s-12", "timestamp": "2026-11-24T10:15:00Z"},
+        {"type": "interaction", "action_name": "click", "query_id": "5f0c...", "object_id": "SHO-00042",
+         "position": 1, "client_id": "c-81", "session_id": "s-12", "timestamp": "2026-11-24T10:15:04Z"}]}},
+    "single": {"summary": "One event", "value": {
+        "type": "query", "query_id": "5f0c...", "user_query": "red running shoes", "client_id": "c-81",
+        "timestamp": "2026-11-24T10:14:59Z"}},
+}
 
 
 class Health(BaseModel):
@@ -35,7 +52,9 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     async def lifespan(app: FastAPI):
         app.state.retriever = retriever or services.retriever(settings)
         app.state.intent_parser = services.intent_parser(settings, app.state.retriever)
+        app.state.events = services.event_store(settings)
         yield
+        app.state.events.close()
 
     app = FastAPI(
         title="shopassist", version="0.1.0", lifespan=lifespan,
@@ -43,10 +62,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "message": e["msg"]}
-                  for e in exc.errors()]
-        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return JSONResponse(status_code=422, content={"detail": message, "errors": errors})
+        return _unprocessable([(".".join(str(p) for p in e["loc"] if p != "body") or "body", e["msg"])
+                               for e in exc.errors()])
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
@@ -77,6 +94,59 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
     @app.post("/v1/search", response_model=SearchResponse, tags=["catalog"])
     def search(body: SearchRequest, request: Request) -> SearchResponse:
-        return request.app.state.retriever.search(body)
+        response = request.app.state.retriever.search(body)
+        response.query_id = uuid.uuid4().hex
+        _log_query(request.app.state.events, body, response)
+        return response
+
+    @app.post("/v1/events", response_model=EventsReport, tags=["events"], responses={
+        207: {"model": EventsReport, "description": "Some events stored, the others listed in `rejected`"},
+        422: {"description": "Nothing in the request was a valid event, or the body is not a JSON object"}})
+    def post_events(request: Request, payload: Any = Body(openapi_examples=EVENT_EXAMPLES)) -> JSONResponse:
+        """Store behaviour events (UBI-shaped): one event object, or `{"events": [...]}` (up to 1000).
+
+        Valid events are stored even when others in the batch are not; 200 when all were valid, 207 when
+        some were rejected, 422 when none was. Re-posting an event with the same `event_id` (or, without
+        one, the same content) is counted as a duplicate and stored once.
+        """
+        if not isinstance(payload, dict):
+            return _unprocessable([("body", 'expected a JSON object: one event, or {"events": [...]}')])
+        if "events" in payload:
+            items = payload["events"]
+            if set(payload) != {"events"}:
+                extra = sorted(set(payload) - {"events"})
+                return _unprocessable([(extra[0], 'not allowed next to "events" (a batch has only "events")')])
+            if not isinstance(items, list) or not items:
+                return _unprocessable([("events", "expected a non-empty list of events")])
+            if len(items) > MAX_EVENTS_PER_REQUEST:
+                return _unprocessable([("events", f"at most {MAX_EVENTS_PER_REQUEST} events per request")])
+            events, rejected = validate_events(items, prefix="events")
+        else:
+            events, rejected = validate_events([payload])
+        if not events:
+            return _unprocessable([(r.field, r.message.removeprefix(f"{r.field}: ")) for r in rejected])
+        added = request.app.state.events.add(events)
+        report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected)
+        return JSONResponse(status_code=207 if rejected else 200, content=report.model_dump())
 
     return app
+
+
+def _unprocessable(errors: list[tuple[str, str]]) -> JSONResponse:
+    """A 422 shaped like every other one: `detail` names the fields, `errors` lists them."""
+    detail = "; ".join(f"{field}: {message}" for field, message in errors)
+    return JSONResponse(status_code=422, content={
+        "detail": detail, "errors": [{"field": field, "message": message} for field, message in errors]})
+
+
+def _log_query(store: EventStore, body: SearchRequest, response: SearchResponse) -> None:
+    """Record the search as a UBI query event; a storage problem must never fail the search itself."""
+    attributes = body.model_dump(mode="json", exclude={"query", "user_id"}, exclude_defaults=True)
+    try:
+        store.add([QueryEvent(
+            type="query", event_id=response.query_id, query_id=response.query_id, user_id=body.user_id,
+            user_query=body.query, timestamp=datetime.now(timezone.utc),
+            query_attributes={**attributes, "mode": body.mode, "k": body.k},
+            query_response_hit_ids=[hit.id for hit in response.results])])
+    except Exception:  # noqa: BLE001 - logged, and the search answer still goes out
+        log.warning("could not log the query event for %s", response.query_id, exc_info=True)

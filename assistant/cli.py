@@ -85,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     serve_llm.add_argument("--port", type=int, default=8001)
     serve_llm.set_defaults(handler=cmd_llm_serve)
 
+    events = sub.add_parser("events", help="behaviour events (UBI): import and export NDJSON")
+    events_sub = events.add_subparsers(required=True, metavar="ACTION")
+    events_import = events_sub.add_parser("import", help="store events from NDJSON, one event per line")
+    events_import.add_argument("path", type=Path)
+    events_import.set_defaults(handler=cmd_events_import)
+    events_export = events_sub.add_parser("export", help="write stored events as NDJSON, oldest first")
+    events_export.add_argument("path", type=Path)
+    events_export.add_argument("--since", type=_moment, metavar="DATE",
+                               help="only events at or after DATE (ISO 8601; naive = UTC)")
+    events_export.set_defaults(handler=cmd_events_export)
+
     evaluate = sub.add_parser("eval", help="evaluate a component")
     eval_sub = evaluate.add_subparsers(required=True, metavar="WHAT")
     retrieval = eval_sub.add_parser("retrieval", help="NDCG@10, Recall@50, MRR: dense vs BM25 vs hybrid")
@@ -328,6 +339,78 @@ def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
         for mode, report in reports.items():
             print(f"== {mode}\n{format_table(report)}\n")
     return 0
+
+
+def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Bad lines go to stderr with their line numbers; every valid line is stored (1000 per transaction).
+    The last stdout line is the JSON summary, `rejected` holding {"index": LINE, "field", "message"}."""
+    from ranking.events import EventsReport, Rejection, validate_events
+
+    from . import services
+
+    if not args.path.is_file():
+        raise FileNotFoundError(f"no such events file: {args.path}")
+    store = services.event_store(settings)
+    report = EventsReport(accepted=0, duplicates=0)
+
+    def flush(numbered: list[tuple[int, object]]) -> None:
+        events, rejected = validate_events([item for _, item in numbered])
+        for rejection in rejected:
+            line = numbered[rejection.index][0]
+            report.rejected.append(rejection.model_copy(update={"index": line}))
+        if events:
+            added = store.add(events)
+            report.accepted += added.accepted
+            report.duplicates += added.duplicates
+
+    try:
+        with open(args.path, encoding="utf-8") as handle:
+            chunk: list[tuple[int, object]] = []
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    chunk.append((number, json.loads(line)))
+                except ValueError as exc:
+                    report.rejected.append(Rejection(index=number, field="json", message=f"not valid JSON: {exc}"))
+                if len(chunk) == 1000:
+                    flush(chunk)
+                    chunk = []
+            flush(chunk)
+    finally:
+        store.close()
+    report.rejected.sort(key=lambda r: r.index)
+    for rejection in report.rejected:
+        print(f"line {rejection.index}: {rejection.message}", file=sys.stderr)
+    print(report.model_dump_json())
+    return 1 if report.rejected else 0
+
+
+def cmd_events_export(args: argparse.Namespace, settings: Settings) -> int:
+    from . import services
+
+    store = services.event_store(settings)
+    written = 0
+    try:
+        with open(args.path, "w", encoding="utf-8") as handle:
+            for event in store.iter_events(since=args.since):
+                handle.write(event.model_dump_json() + "\n")
+                written += 1
+    finally:
+        store.close()
+    print(f"exported {written} events to {args.path}", file=sys.stderr)
+    return 0
+
+
+def _moment(text: str):
+    """An argparse type: an ISO date or datetime; naive means UTC."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO date or datetime, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _one_line(exc: Exception) -> str:

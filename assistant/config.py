@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     vllm_python: Path | None = Field(
         default=None, description="Python of the environment that has vLLM (for `shopassist llm serve`).")
 
+    database_url: str | None = Field(
+        default=None, description="Where behaviour events go; default sqlite:///<home>/shopassist.db.")
+
     demo_products: int = 2000
     demo_seed: int = 7
 
@@ -64,6 +67,11 @@ class Settings(BaseSettings):
     @cached_property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @cached_property
+    def events_database_url(self) -> str:
+        # SQLAlchemy's spelling: sqlite:/// + a relative path, or sqlite://// + an absolute one.
+        return self.database_url or f"sqlite:///{self.home / 'shopassist.db'}"
 
 
 def get_settings() -> Settings:

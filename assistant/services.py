@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from ranking.event_store import EventStore, open_event_store
 from retrieval.catalog import CatalogHome
 from retrieval.embeddings import Embedder, load_embedder
 from retrieval.search import Retriever
@@ -24,6 +25,10 @@ def embedder(settings: Settings) -> Embedder:
 
 def retriever(settings: Settings) -> Retriever:
     return Retriever(catalog_home(settings), embedder(settings), settings.candidates, settings.rrf_k)
+
+
+def event_store(settings: Settings) -> EventStore:
+    return open_event_store(settings.events_database_url)
 
 
 def llm(settings: Settings):

@@ -146,3 +146,5 @@ class SearchResponse(BaseModel):
     mode: SearchMode
     results: list[SearchHit]
     latency_ms: float
+    query_id: str | None = Field(default=None, description="Log impressions and clicks against this id "
+                                                           "(`POST /v1/events`).")
