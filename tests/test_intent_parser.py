@@ -82,6 +82,15 @@ def test_intent_context_refines_the_previous_request(client):
     assert body["attributes"]["color"] == "blue"
 
 
+def test_odd_but_valid_context_is_not_a_500(client):
+    """Found by schemathesis: an exclusion of an empty value for an attribute the intent does not have."""
+    previous = {"product_type": "running shoes", "exclude": {"attributes": {"pattern": [""]}},
+                "attributes": {"color": "red"}, "price": {"max": 80}}
+    response = client.post("/v1/intent", json={"text": "in blue", "context": {"previous": previous}})
+    assert response.status_code == 200
+    assert response.json()["intent"]["attributes"]["color"] == "blue"
+
+
 @pytest.mark.parametrize("payload, field", [
     ({"text": ""}, "text"), ({"text": "  "}, "text"), ({"text": "x" * 2001}, "text"), ({}, "text"),
     ({"text": 42}, "text"), ({"text": "shoes", "context": "yesterday"}, "context"),

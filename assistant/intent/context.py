@@ -57,7 +57,7 @@ def merge_intents(base: Intent, refinement: Intent) -> Intent:
     brands = [b for b in brands if b.lower() not in excluded_brands]
     attributes = {**base.attributes, **refinement.attributes}
     for key, values in exclude.attributes.items():
-        if attributes.get(key, "").lower() in {v.lower() for v in values}:
+        if key in attributes and attributes[key].lower() in {v.lower() for v in values}:
             del attributes[key]
     replaced = [value for key, value in base.attributes.items() if attributes.get(key) != value]
     dropped = [*replaced, *exclude.brands, *exclude.terms, *(v for vs in exclude.attributes.values() for v in vs)]
