@@ -114,7 +114,8 @@ class SearchRequest(SearchFilters):
     query: str = Field(min_length=1, max_length=1000)
     k: int = Field(default=10, ge=1, le=200)
     mode: SearchMode = "hybrid"
-    user_id: str | None = Field(default=None, description="Reserved for personalization by the ranker.")
+    user_id: str | None = Field(default=None, min_length=1, max_length=256,
+                                description="Who is searching (logged with the query; personalization later).")
 
     @field_validator("query")
     @classmethod
