@@ -96,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
                                help="only events at or after DATE (ISO 8601; naive = UTC)")
     events_export.set_defaults(handler=cmd_events_export)
 
+    simulate = sub.add_parser("simulate", help="store a SYNTHETIC click log made by simulated shoppers")
+    simulate.add_argument("--users", type=int, required=True, help="number of simulated shoppers")
+    simulate.add_argument("--sessions", type=int, required=True, help="number of sessions, over all shoppers")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same events")
+    simulate.add_argument("--days", type=int, default=30, help="spread sessions over the last D days (default 30)")
+    simulate.add_argument("--end", type=_day, metavar="DATE",
+                          help="the window's end (ISO date; default: the day after the newest product launch)")
+    simulate.add_argument("--json", action="store_true", help="print the full report, shopper profiles included")
+    simulate.set_defaults(handler=cmd_simulate)
+
     evaluate = sub.add_parser("eval", help="evaluate a component")
     eval_sub = evaluate.add_subparsers(required=True, metavar="WHAT")
     retrieval = eval_sub.add_parser("retrieval", help="NDCG@10, Recall@50, MRR: dense vs BM25 vs hybrid")
@@ -400,6 +410,31 @@ def cmd_events_export(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     print(f"exported {written} events to {args.path}", file=sys.stderr)
     return 0
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from ranking.simulator import format_report, simulate
+
+    from . import services
+
+    store = services.event_store(settings)
+    try:
+        report = simulate(services.retriever(settings), store, users=args.users, sessions=args.sessions,
+                          seed=args.seed, days=args.days, end=args.end)
+    finally:
+        store.close()
+    print(report.model_dump_json() if args.json else format_report(report))
+    return 0
+
+
+def _day(text: str):
+    """An argparse type: an ISO date."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO date (YYYY-MM-DD), got {text!r}") from None
 
 
 def _moment(text: str):
