@@ -1,0 +1,186 @@
+"""`shopassist demo | serve | ingest | search | eval retrieval`: the catalog and its search."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..config import Settings
+from .errors import one_line
+
+
+def register(sub, eval_sub) -> None:
+    demo = sub.add_parser("demo", help="build the demo store if missing, then serve it")
+    demo.add_argument("--no-serve", action="store_true", help="only build the demo store")
+    demo.add_argument("--products", type=int, default=None, help="demo catalog size (default 2000)")
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the API (and pages) for the current catalog")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(handler=cmd_serve)
+
+    ingest = sub.add_parser("ingest", help="add or update products from a feed file")
+    ingest.add_argument("path", type=Path)
+    ingest.add_argument("--format", default="auto", choices=["auto", "shopify", "google", "csv", "jsonl"])
+    ingest.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                        help='map a product field to a feed column, e.g. --map title="Product Name"')
+    ingest.add_argument("--replace", action="store_true",
+                        help="build a new catalog from this feed and swap it in only on success")
+    ingest.add_argument("--json", action="store_true", help="end with a JSON summary line")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    search = sub.add_parser("search", help="search the catalog")
+    search.add_argument("query", nargs="?")
+    search.add_argument("--k", type=int, default=10)
+    search.add_argument("--min-price", type=float)
+    search.add_argument("--max-price", type=float)
+    search.add_argument("--brand", action="append")
+    search.add_argument("--exclude-brand", action="append")
+    search.add_argument("--category")
+    search.add_argument("--color")
+    search.add_argument("--size")
+    search.add_argument("--in-stock", action="store_true", default=None)
+    search.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"])
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--batch", type=Path, help="JSONL queries in, JSON lines out")
+    search.set_defaults(handler=cmd_search)
+
+    retrieval = eval_sub.add_parser("retrieval", help="NDCG@10, Recall@50, MRR: dense vs BM25 vs hybrid")
+    retrieval.add_argument("--qrels", type=Path, help="JSONL {query, judgments} or TSV query/id/grade "
+                                                      "(default: the demo query set)")
+    retrieval.add_argument("--min-relevant", type=int, default=None,
+                           help="grade that counts as relevant for recall and MRR (default: highest grade)")
+    retrieval.add_argument("--json", action="store_true")
+    retrieval.set_defaults(handler=cmd_eval_retrieval)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from ..demo_store import ensure_demo_store
+
+    if args.products:
+        settings.demo_products = args.products
+    built = ensure_demo_store(settings)
+    print(f"demo store {'built' if built else 'already present'} in {settings.home}", file=sys.stderr)
+    if settings.llm == "local" or (settings.llm == "auto" and not settings.llm_url):
+        from ..llm.prepare import prepare_local_model
+
+        try:  # once per machine (~30 s), so the first intent request does not pay for it
+            prepare_local_model(settings)
+        except (OSError, ValueError) as exc:
+            print(f"local LLM not prepared, intents use the rules only: {exc}", file=sys.stderr)
+    if args.no_serve:
+        return 0
+    return cmd_serve(argparse.Namespace(host=None, port=None), settings)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from ..api import create_app
+
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"shopassist serving on http://{host}:{port}  (API docs: /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.ingest.pipeline import ingest_products, read_feed
+
+    from .. import services
+
+    if not args.path.is_file():
+        raise FileNotFoundError(f"no such feed file: {args.path}")
+    mapping = {}
+    for item in args.map:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column:
+            raise ValueError(f"--map expects FIELD=COLUMN, got {item!r}")
+        mapping[field.strip()] = column
+
+    def progress(done: int, seconds: float) -> None:
+        rate = done / seconds if seconds > 0 else 0.0
+        print(f"\ringest: {done} products ({rate:.0f}/s)", end="", file=sys.stderr, flush=True)
+
+    rows = read_feed(args.path, args.format, mapping or None)
+    report = ingest_products(services.catalog_home(settings), services.embedder(settings), rows,
+                             replace=args.replace, progress=progress)
+    print(file=sys.stderr)
+    for error in report.errors[:20]:
+        print(f"skipped line {error.line}: {error.reason}", file=sys.stderr)
+    if len(report.errors) > 20:
+        print(f"... and {len(report.errors) - 20} more skipped rows (see --json)", file=sys.stderr)
+    summary = f"ingested {report.ingested}, updated {report.updated}, skipped {report.skipped}"
+    print(report.model_dump_json() if args.json else summary)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.models import SearchRequest
+
+    from .. import services
+
+    retriever = services.retriever(settings)
+    if args.batch:
+        return _search_batch(retriever, args.batch, args.k, args.mode)
+    if not args.query:
+        raise ValueError("give a QUERY or --batch FILE")
+    request = SearchRequest(query=args.query, k=args.k, mode=args.mode, min_price=args.min_price,
+                            max_price=args.max_price, brand=args.brand, exclude_brand=args.exclude_brand,
+                            category=args.category, color=args.color, size=args.size, in_stock=args.in_stock)
+    response = retriever.search(request)
+    if args.json:
+        print(response.model_dump_json())
+        return 0
+    if retriever.product_count() == 0:
+        print("the catalog is empty: run `shopassist ingest FEED` or `shopassist demo --no-serve`",
+              file=sys.stderr)
+    for rank, hit in enumerate(response.results, start=1):
+        price = "price unknown" if hit.price is None else f"{hit.price:.2f} {hit.currency}"
+        print(f"{rank:>3}. {hit.title}  [{price}]  {' > '.join(hit.category)}  ({hit.id})")
+    return 0
+
+
+def _search_batch(retriever, path: Path, k: int, mode: str) -> int:
+    from retrieval.models import SearchRequest
+
+    failed = 0
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                fields = json.loads(line)
+                if not isinstance(fields, dict):
+                    raise ValueError("expected a JSON object")
+                request = SearchRequest.model_validate({"k": k, "mode": mode, **fields})
+            except (ValueError, ValidationError) as exc:
+                failed += 1
+                print(json.dumps({"line": number, "error": one_line(exc)}), flush=True)
+                continue
+            response = retriever.search(request)
+            print(json.dumps({"query": request.query, "results": [
+                {"id": h.id, "title": h.title, "price": h.price, "currency": h.currency,
+                 "category": h.category, "score": h.score} for h in response.results]}), flush=True)
+    return 1 if failed else 0
+
+
+def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.evaluation import dump, evaluate, format_table, load_qrels
+
+    from .. import services
+    from ..demo_store import demo_queries_path
+
+    path = args.qrels or demo_queries_path(settings)
+    if not path.is_file():
+        raise FileNotFoundError(f"no qrels file at {path}: build the demo store (`shopassist demo --no-serve`) "
+                                f"or pass --qrels FILE")
+    results = evaluate(services.retriever(settings), load_qrels(path), min_relevant=args.min_relevant)
+    print(dump(results) if args.json else format_table(results))
+    return 0
+

@@ -1,0 +1,131 @@
+"""`shopassist events import | export | simulate`: the behaviour-event log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..config import Settings
+
+
+def register(sub, eval_sub) -> None:
+    events = sub.add_parser("events", help="behaviour events (UBI): import and export NDJSON")
+    events_sub = events.add_subparsers(required=True, metavar="ACTION")
+    events_import = events_sub.add_parser("import", help="store events from NDJSON, one event per line")
+    events_import.add_argument("path", type=Path)
+    events_import.set_defaults(handler=cmd_events_import)
+    events_export = events_sub.add_parser("export", help="write stored events as NDJSON, oldest first")
+    events_export.add_argument("path", type=Path)
+    events_export.add_argument("--since", type=_moment, metavar="DATE",
+                               help="only events at or after DATE (ISO 8601; naive = UTC)")
+    events_export.set_defaults(handler=cmd_events_export)
+
+    simulate = sub.add_parser("simulate", help="store a SYNTHETIC click log made by simulated shoppers")
+    simulate.add_argument("--users", type=int, required=True, help="number of simulated shoppers")
+    simulate.add_argument("--sessions", type=int, required=True, help="number of sessions, over all shoppers")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same events")
+    simulate.add_argument("--days", type=int, default=30, help="spread sessions over the last D days (default 30)")
+    simulate.add_argument("--end", type=_day, metavar="DATE",
+                          help="the window's end (ISO date; default: the day after the newest product launch)")
+    simulate.add_argument("--json", action="store_true", help="print the full report, shopper profiles included")
+    simulate.set_defaults(handler=cmd_simulate)
+
+
+def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Bad lines go to stderr with their line numbers; every valid line is stored (1000 per transaction).
+    The last stdout line is the JSON summary, `rejected` holding {"index": LINE, "field", "message"}."""
+    from ranking.events import EventsReport, Rejection, validate_events
+
+    from .. import services
+
+    if not args.path.is_file():
+        raise FileNotFoundError(f"no such events file: {args.path}")
+    store = services.event_store(settings)
+    report = EventsReport(accepted=0, duplicates=0)
+
+    def flush(numbered: list[tuple[int, object]]) -> None:
+        events, rejected = validate_events([item for _, item in numbered])
+        for rejection in rejected:
+            line = numbered[rejection.index][0]
+            report.rejected.append(rejection.model_copy(update={"index": line}))
+        if events:
+            added = store.add(events)
+            report.accepted += added.accepted
+            report.duplicates += added.duplicates
+
+    try:
+        with open(args.path, encoding="utf-8") as handle:
+            chunk: list[tuple[int, object]] = []
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    chunk.append((number, json.loads(line)))
+                except ValueError as exc:
+                    report.rejected.append(Rejection(index=number, field="json", message=f"not valid JSON: {exc}"))
+                if len(chunk) == 1000:
+                    flush(chunk)
+                    chunk = []
+            flush(chunk)
+    finally:
+        store.close()
+    report.rejected.sort(key=lambda r: r.index)
+    for rejection in report.rejected:
+        print(f"line {rejection.index}: {rejection.message}", file=sys.stderr)
+    print(report.model_dump_json())
+    return 1 if report.rejected else 0
+
+
+def cmd_events_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .. import services
+
+    store = services.event_store(settings)
+    written = 0
+    try:
+        with open(args.path, "w", encoding="utf-8") as handle:
+            for event in store.iter_events(since=args.since):
+                handle.write(event.model_dump_json() + "\n")
+                written += 1
+    finally:
+        store.close()
+    print(f"exported {written} events to {args.path}", file=sys.stderr)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from ranking.simulator import format_report, simulate
+
+    from .. import services
+
+    store = services.event_store(settings)
+    try:
+        report = simulate(services.retriever(settings), store, users=args.users, sessions=args.sessions,
+                          seed=args.seed, days=args.days, end=args.end)
+    finally:
+        store.close()
+    print(report.model_dump_json() if args.json else format_report(report))
+    return 0
+
+
+def _day(text: str):
+    """An argparse type: an ISO date."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO date (YYYY-MM-DD), got {text!r}") from None
+
+
+def _moment(text: str):
+    """An argparse type: an ISO date or datetime; naive means UTC."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO date or datetime, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+

@@ -1,0 +1,138 @@
+"""`shopassist intent | llm prepare | llm serve | eval intent`: intents and the LLM layer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..config import Settings
+
+
+def register(sub, eval_sub) -> None:
+    intent = sub.add_parser("intent", help="parse a shopping request into a structured intent")
+    intent.add_argument("text", nargs="?")
+    intent.add_argument("--llm", choices=["auto", "none", "local", "openai"], default=None,
+                        help="override SHOPASSIST_LLM for this run")
+    intent.add_argument("--json", action="store_true", help="print the full response as JSON")
+    intent.add_argument("--batch", type=Path, help="JSONL {\"text\": ...} or plain lines in, one JSON line out each")
+    intent.set_defaults(handler=cmd_intent)
+
+    llm = sub.add_parser("llm", help="the LLM layer")
+    llm_sub = llm.add_subparsers(required=True, metavar="ACTION")
+    prepare = llm_sub.add_parser("prepare", help="convert the packaged SmolLM2 GGUF into <home>/models once")
+    prepare.set_defaults(handler=cmd_llm_prepare)
+    serve_llm = llm_sub.add_parser("serve", help="start a vLLM OpenAI-compatible server for a model directory")
+    serve_llm.add_argument("model_dir", type=Path, nargs="?", help="default: the prepared local model")
+    serve_llm.add_argument("--port", type=int, default=8001)
+    serve_llm.set_defaults(handler=cmd_llm_serve)
+
+    intent_eval = eval_sub.add_parser("intent", help="per-field P/R/F1 and exact match: rules vs LLM vs hybrid")
+    intent_eval.add_argument("--set", type=Path, default=None, help="labelled JSONL (default tests/data/intent_eval.jsonl)")
+    intent_eval.add_argument("--modes", default="none,local,hybrid",
+                             help="comma list of none (rules), local (LLM alone), hybrid (rules + LLM)")
+    intent_eval.add_argument("--limit", type=int, default=None,
+                             help="evaluate every mode on N examples spread evenly over the set "
+                                  "(the LLM takes about a second each)")
+    intent_eval.add_argument("--json", action="store_true")
+    intent_eval.set_defaults(handler=cmd_eval_intent)
+
+
+def cmd_intent(args: argparse.Namespace, settings: Settings) -> int:
+    from .. import services
+
+    if args.llm:
+        settings.llm = args.llm
+    retriever = services.retriever(settings) if (settings.catalog_dir / "ACTIVE").exists() else None
+    parser = services.intent_parser(settings, retriever)
+    if args.batch:
+        return _intent_batch(parser, args.batch)
+    if not args.text or not args.text.strip():
+        raise ValueError("give a TEXT or --batch FILE")
+    response = parser.parse(args.text)
+    if args.json:
+        print(response.model_dump_json())
+    else:
+        print(response.intent.model_dump_json(indent=2, exclude_defaults=True, exclude={"confidence"}))
+        print(f"source: {response.source.parser}"
+              + (f" ({response.source.fallback})" if response.source.fallback else "")
+              + f", {response.latency_ms:.1f} ms", file=sys.stderr)
+    return 0
+
+
+def _intent_batch(parser, path: Path) -> int:
+    """One JSON intent per input line, same order; a line that fails becomes {"error": ...} and the batch goes on."""
+    failed = 0
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                text = line.strip()
+                if text.startswith("{"):
+                    text = json.loads(text)["text"]
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError("text must be a non-empty string")
+                print(parser.parse(text).intent.model_dump_json(exclude_defaults=True), flush=True)
+            except (ValueError, KeyError, TypeError) as exc:
+                failed += 1
+                reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+                print(json.dumps({"line": number, "error": reason}), flush=True)
+    return 1 if failed else 0
+
+
+def cmd_llm_prepare(args: argparse.Namespace, settings: Settings) -> int:
+    from ..llm.prepare import prepare_local_model
+
+    print(prepare_local_model(settings))
+    return 0
+
+
+def cmd_llm_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ..llm.vllm import serve_vllm
+
+    return serve_vllm(args.model_dir, args.port, settings)
+
+
+def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
+    from .. import services
+    from ..intent.evaluation import DEFAULT_SET, evaluate_intents, format_table, load_examples
+    from ..intent.parser import IntentParser
+    from ..llm.chat import LLMUnavailable
+    from ..llm.intent import llm_intent
+
+    examples = load_examples(args.set or DEFAULT_SET)
+    retriever = services.retriever(settings) if (settings.catalog_dir / "ACTIVE").exists() else None
+    parser = services.intent_parser(settings, retriever)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    reports = {}
+    if args.limit and args.limit < len(examples):
+        step = len(examples) / args.limit
+        examples = [examples[int(i * step)] for i in range(args.limit)]
+    for mode in modes:
+        subset = examples
+        if mode == "none":
+            reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c, use_llm=False).intent, subset)
+        elif mode == "hybrid":
+            reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c).intent, subset)
+        elif mode == "local":
+            llm = services.llm(settings)
+            if llm is None:
+                raise ValueError("no LLM available for the 'local' mode (SHOPASSIST_LLM=none?)")
+
+            def llm_only(text, context, llm=llm):
+                try:
+                    return llm_intent(text, llm, context.previous if context else None)
+                except LLMUnavailable:
+                    return IntentParser().parse("", use_llm=False).intent  # counts as an empty answer
+            reports[mode] = evaluate_intents(llm_only, subset)
+        else:
+            raise ValueError(f"unknown mode {mode!r}: use none, local, hybrid")
+    if args.json:
+        print(json.dumps({m: r.model_dump(exclude={"mismatches"}) for m, r in reports.items()}))
+    else:
+        for mode, report in reports.items():
+            print(f"== {mode}\n{format_table(report)}\n")
+    return 0
+

@@ -1,0 +1,108 @@
+"""Training data for the CTR ranker: impression rows from the event log, split by time.
+
+One row per product shown by one search (an `impression` event), joined with that search's query text and
+labelled by what the shopper then did with the product in that search:
+
+    clicked  1 if there was a click (the CTR label), else 0
+    grade    0 nothing, 1 click, 2 add to cart, 3 purchase (the strongest action; NDCG's graded relevance)
+
+Outcomes belong to their search: a click is attributed to the query's timestamp, the moment a ranker would
+have had to score the product.
+
+The split is by TIME, never at random, because the ranker is always trained on the past and served on the
+future: searches are ordered by (timestamp, query_id); the first 70% are train, the next 15% validation, the
+last 15% test. Each cut is a timestamp, and every search at or after it goes to the later part, so the
+three periods never overlap and all impressions of one search stay together. Nothing here is random; the
+only seed is the simulator's, when the log is synthetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from retrieval.catalog import CatalogHome
+from retrieval.models import Product
+
+from .event_store import EventStore
+from .events import InteractionEvent, QueryEvent
+
+TRAIN_SHARE = 0.70
+VALIDATION_SHARE = 0.15  # the remaining 0.15 is test
+GRADES = {"click": 1, "add_to_cart": 2, "purchase": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Impression:
+    query_id: str
+    user_id: str | None
+    timestamp: datetime  # the search's, not the impression's
+    query_text: str
+    product_id: str
+    position: int  # 1-based
+    clicked: int = 0
+    grade: int = 0
+
+
+@dataclass(frozen=True)
+class Split:
+    train: list[Impression]
+    validation: list[Impression]
+    test: list[Impression]
+    validation_start: datetime  # train: timestamp < validation_start
+    test_start: datetime  # validation: validation_start <= timestamp < test_start; test: the rest
+
+
+def load_impressions(store: EventStore, since: datetime | None = None,
+                     until: datetime | None = None) -> list[Impression]:
+    """Impression rows of the searches made in [since, until), oldest search first, positions in order."""
+    queries: dict[str, QueryEvent] = {}
+    shown: dict[tuple[str, int], str] = {}
+    grades: dict[tuple[str, int], int] = {}
+    for event in store.iter_events(since=since):
+        if isinstance(event, QueryEvent):
+            if until is None or event.timestamp < until:
+                queries[event.query_id] = event
+        elif isinstance(event, InteractionEvent) and event.query_id in queries and event.position:
+            # Interactions whose search is outside the window (before `since`) are skipped with it.
+            key = (event.query_id, event.position)
+            if event.action_name == "impression":
+                shown[key] = event.object_id
+            else:
+                grades[key] = max(grades.get(key, 0), GRADES[event.action_name])
+    rows = []
+    for (query_id, position), product_id in shown.items():
+        query = queries[query_id]
+        grade = grades.get((query_id, position), 0)
+        rows.append(Impression(query_id=query_id, user_id=query.user_id or query.client_id,
+                               timestamp=query.timestamp, query_text=query.user_query, product_id=product_id,
+                               position=position, clicked=int(grade > 0), grade=grade))
+    rows.sort(key=lambda r: (r.timestamp, r.query_id, r.position))
+    return rows
+
+
+def split_by_time(rows: list[Impression], train_share: float = TRAIN_SHARE,
+                  validation_share: float = VALIDATION_SHARE) -> Split:
+    """Train / validation / test by search time (see the module docstring); needs at least 3 searches."""
+    searches = sorted({(r.timestamp, r.query_id) for r in rows})
+    if len(searches) < 3:
+        raise ValueError("need at least 3 searches to split by time")
+    n = len(searches)
+    # Clamp so that each part starts with at least one search of its own.
+    validation_start = searches[min(max(int(n * train_share), 1), n - 2)][0]
+    test_start = searches[min(max(int(n * (train_share + validation_share)), 2), n - 1)][0]
+    return Split(train=[r for r in rows if r.timestamp < validation_start],
+                 validation=[r for r in rows if validation_start <= r.timestamp < test_start],
+                 test=[r for r in rows if r.timestamp >= test_start],
+                 validation_start=validation_start, test_start=test_start)
+
+
+def load_products(home: CatalogHome) -> dict[str, Product]:
+    """Every product of the serving catalog version, by id."""
+    version = home.open_active()
+    if version is None:
+        raise ValueError("no catalog is serving: run `shopassist ingest FEED` or `shopassist demo --no-serve`")
+    try:
+        return {p.id: p for p in version.products.iter_products()}
+    finally:
+        version.close()
