@@ -35,7 +35,7 @@ GRADES = {"click": 1, "add_to_cart": 2, "purchase": 3}
 @dataclass(frozen=True, slots=True)
 class Impression:
     query_id: str
-    user_id: str | None
+    user_id: str | None  # the search's user_id, else its client_id (an anonymous browser)
     timestamp: datetime  # the search's, not the impression's
     query_text: str
     product_id: str

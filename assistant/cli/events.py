@@ -1,4 +1,4 @@
-"""`shopassist events import | export | simulate`: the behaviour-event log."""
+"""`shopassist events import | export | simulate`, `eval ranker`: the behaviour-event log and what is learned from it."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def register(sub, eval_sub) -> None:
                           help="the window's end (ISO date; default: the day after the newest product launch)")
     simulate.add_argument("--json", action="store_true", help="print the full report, shopper profiles included")
     simulate.set_defaults(handler=cmd_simulate)
+
+    ranker = eval_sub.add_parser("ranker", help="CTR baselines (popularity, logistic regression) on the "
+                                                "stored events: AUC, logloss, NDCG@10 on the test period")
+    ranker.add_argument("--since", type=_moment, metavar="DATE",
+                        help="only searches at or after DATE (ISO 8601; naive = UTC)")
+    ranker.set_defaults(handler=cmd_eval_ranker)
 
 
 def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,6 +112,28 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print(report.model_dump_json() if args.json else format_report(report))
+    return 0
+
+
+def cmd_eval_ranker(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints the JSON report of `ranking.baselines.evaluate_baselines` (70/15/15 time split)."""
+    from ranking.baselines import evaluate_baselines
+    from ranking.dataset import load_impressions, load_products, split_by_time
+
+    from .. import services
+
+    store = services.event_store(settings)
+    try:
+        rows = load_impressions(store, since=args.since)
+    finally:
+        store.close()
+    products = load_products(services.catalog_home(settings))
+    # Products since removed from the catalog cannot be described; their impressions are left out.
+    split = split_by_time([r for r in rows if r.product_id in products])
+    report = evaluate_baselines(split, products)
+    report["periods"] = {"validation_start": split.validation_start.isoformat(),
+                         "test_start": split.test_start.isoformat()}
+    print(json.dumps(report, indent=2))
     return 0
 
 
