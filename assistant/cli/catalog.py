@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..config import Settings
-from .errors import one_line
+from .batch import numbered_lines, one_line
 
 
 def register(sub, eval_sub) -> None:
@@ -150,23 +150,20 @@ def _search_batch(retriever, path: Path, k: int, mode: str) -> int:
     from retrieval.models import SearchRequest
 
     failed = 0
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                fields = json.loads(line)
-                if not isinstance(fields, dict):
-                    raise ValueError("expected a JSON object")
-                request = SearchRequest.model_validate({"k": k, "mode": mode, **fields})
-            except (ValueError, ValidationError) as exc:
-                failed += 1
-                print(json.dumps({"line": number, "error": one_line(exc)}), flush=True)
-                continue
-            response = retriever.search(request)
-            print(json.dumps({"query": request.query, "results": [
-                {"id": h.id, "title": h.title, "price": h.price, "currency": h.currency,
-                 "category": h.category, "score": h.score} for h in response.results]}), flush=True)
+    for number, line in numbered_lines(path):
+        try:
+            fields = json.loads(line)
+            if not isinstance(fields, dict):
+                raise ValueError("expected a JSON object")
+            request = SearchRequest.model_validate({"k": k, "mode": mode, **fields})
+        except (ValueError, ValidationError) as exc:
+            failed += 1
+            print(json.dumps({"line": number, "error": one_line(exc)}), flush=True)
+            continue
+        response = retriever.search(request)
+        print(json.dumps({"query": request.query, "results": [
+            {"id": h.id, "title": h.title, "price": h.price, "currency": h.currency,
+             "category": h.category, "score": h.score} for h in response.results]}), flush=True)
     return 1 if failed else 0
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..config import Settings
+from .batch import numbered_lines
 
 
 def register(sub, eval_sub) -> None:
@@ -64,21 +65,18 @@ def cmd_intent(args: argparse.Namespace, settings: Settings) -> int:
 def _intent_batch(parser, path: Path) -> int:
     """One JSON intent per input line, same order; a line that fails becomes {"error": ...} and the batch goes on."""
     failed = 0
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                text = line.strip()
-                if text.startswith("{"):
-                    text = json.loads(text)["text"]
-                if not isinstance(text, str) or not text.strip():
-                    raise ValueError("text must be a non-empty string")
-                print(parser.parse(text).intent.model_dump_json(exclude_defaults=True), flush=True)
-            except (ValueError, KeyError, TypeError) as exc:
-                failed += 1
-                reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
-                print(json.dumps({"line": number, "error": reason}), flush=True)
+    for number, line in numbered_lines(path):
+        try:
+            text = line.strip()
+            if text.startswith("{"):
+                text = json.loads(text)["text"]
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError("text must be a non-empty string")
+            print(parser.parse(text).intent.model_dump_json(exclude_defaults=True), flush=True)
+        except (ValueError, KeyError, TypeError) as exc:
+            failed += 1
+            reason = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+            print(json.dumps({"line": number, "error": reason}), flush=True)
     return 1 if failed else 0
 
 
