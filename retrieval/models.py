@@ -6,11 +6,21 @@ These are the contract shared by the feeds, the index, the API, the CLI and the 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 AttributeValue = str | list[str]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+# Free text a request must carry: whitespace alone is as empty as "" (the 422 names the field).
+NonBlankText = Annotated[str, AfterValidator(_not_blank)]
 
 
 class Variant(BaseModel):
@@ -111,18 +121,11 @@ class SearchRequest(SearchFilters):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"query": "red running shoes", "k": 10, "max_price": 80, "exclude_brand": ["Nike"]}]})
 
-    query: str = Field(min_length=1, max_length=1000)
+    query: NonBlankText = Field(min_length=1, max_length=1000)
     k: int = Field(default=10, ge=1, le=200)
     mode: SearchMode = "hybrid"
     user_id: str | None = Field(default=None, min_length=1, max_length=256,
                                 description="Who is searching (logged with the query; personalization later).")
-
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must not be blank")
-        return value
 
     def filters(self) -> SearchFilters:
         return SearchFilters.model_validate(self.model_dump(include=set(SearchFilters.model_fields)))

@@ -23,7 +23,9 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
+
+from retrieval.models import NonBlankText
 
 from ..llm.chat import LLM, LLMUnavailable
 from ..llm.intent import llm_intent
@@ -42,16 +44,10 @@ MAX_TEXT_CHARS = 2000
 class IntentRequest(BaseModel):
     """`POST /v1/intent` body."""
 
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, examples=["red running shoes under $80, not Nike"])
+    text: NonBlankText = Field(min_length=1, max_length=MAX_TEXT_CHARS,
+                               examples=["red running shoes under $80, not Nike"])
     context: IntentContext | None = Field(
         default=None, description="The conversation so far: the previous intent and the products shown.")
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text must not be blank")
-        return value
 
 
 class IntentSource(BaseModel):
