@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.retriever = retriever or services.retriever(settings)
+        app.state.search = services.product_search(settings, app.state.retriever)
         app.state.intent_parser = services.intent_parser(settings, app.state.retriever)
         app.state.events = services.event_store(settings)
         yield
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
     @app.post("/v1/search", response_model=SearchResponse, tags=["catalog"])
     def search(body: SearchRequest, request: Request) -> SearchResponse:
-        response = request.app.state.retriever.search(body)
+        response = request.app.state.search.search(body)
         response.query_id = uuid.uuid4().hex
         _log_query(request.app.state.events, body, response)
         return response

@@ -27,6 +27,14 @@ def retriever(settings: Settings) -> Retriever:
     return Retriever(catalog_home(settings), embedder(settings), settings.candidates, settings.rrf_k)
 
 
+def product_search(settings: Settings, retriever: Retriever):
+    """Search as shoppers get it: retrieval, then the trained ranker when there is one.
+
+    The returned object has `.search(SearchRequest) -> SearchResponse` and `.get_product(id)`.
+    """
+    return retriever
+
+
 def event_store(settings: Settings) -> EventStore:
     return open_event_store(settings.events_database_url)
 
