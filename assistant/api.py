@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
-from ranking.event_store import EventStore
-from ranking.events import EventsReport, QueryEvent, validate_events
+from ranking.events import EventsReport, validate_events
+from ranking.query_log import log_search
 from retrieval.models import Product, SearchRequest, SearchResponse
 from retrieval.search import Retriever
 
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     def search(body: SearchRequest, request: Request) -> SearchResponse:
         response = request.app.state.search.search(body)
         response.query_id = uuid.uuid4().hex
-        _log_query(request.app.state.events, body, response)
+        log_search(request.app.state.events, body, response)
         return response
 
     @app.post("/v1/events", response_model=EventsReport, tags=["events"], responses={
@@ -138,16 +138,3 @@ def _unprocessable(errors: list[tuple[str, str]]) -> JSONResponse:
     detail = "; ".join(f"{field}: {message}" for field, message in errors)
     return JSONResponse(status_code=422, content={
         "detail": detail, "errors": [{"field": field, "message": message} for field, message in errors]})
-
-
-def _log_query(store: EventStore, body: SearchRequest, response: SearchResponse) -> None:
-    """Record the search as a UBI query event; a storage problem must never fail the search itself."""
-    attributes = body.model_dump(mode="json", exclude={"query", "user_id"}, exclude_defaults=True)
-    try:
-        store.add([QueryEvent(
-            type="query", event_id=response.query_id, query_id=response.query_id, user_id=body.user_id,
-            user_query=body.query, timestamp=datetime.now(timezone.utc),
-            query_attributes={**attributes, "mode": body.mode, "k": body.k},
-            query_response_hit_ids=[hit.id for hit in response.results])])
-    except Exception:  # noqa: BLE001 - logged, and the search answer still goes out
-        log.warning("could not log the query event for %s", response.query_id, exc_info=True)
