@@ -49,3 +49,26 @@ def demo_retriever(demo_settings, embedder) -> Retriever:
     from assistant import services
 
     return Retriever(services.catalog_home(demo_settings), embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (tests/postgres_server.py), stopped at the end."""
+    from postgres_server import PostgresServer  # needs psycopg: imported only by tests that use a server
+
+    server = PostgresServer.find()
+    if server is None:
+        # The PostgreSQL backends can only be tested against a real server; without one the tests that
+        # need it skip, and their SQLite twins still run.
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL of a new, empty database on the session's server."""
+    return postgres_server.create_database()
