@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install vllm-env run test test-fast bench lock clean
+.PHONY: install vllm-env browser run test test-fast bench lock clean
 
 install: $(STAMP)
 
@@ -33,11 +33,18 @@ $(VLLM_STAMP): requirements-vllm.lock
 	$(VLLM_VENV)/bin/pip install --disable-pip-version-check -q --no-deps -r requirements-vllm.lock
 	touch $(VLLM_STAMP)
 
+# The browser tests drive Debian's Chromium through Playwright: never a browser build downloaded by Playwright.
+CHROMIUM := /usr/bin/chromium
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	apt-get update -q && apt-get install -y -q chromium
+
 run: install
 	$(BIN)/shopassist demo
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
-test: install vllm-env
+test: install vllm-env browser
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-fast: install

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
@@ -18,7 +19,8 @@ from ranking.query_log import log_search
 from retrieval.models import Product, SearchRequest, SearchResponse
 from retrieval.search import Retriever
 
-from . import services
+from . import services, web
+from .chat import routes as chat_routes
 from .intent.parser import IntentRequest, IntentResponse
 from .intent.schema import Intent
 from .config import Settings, get_settings
@@ -54,12 +56,21 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         app.state.search = services.product_search(settings, app.state.retriever)
         app.state.intent_parser = services.intent_parser(settings, app.state.retriever)
         app.state.events = services.event_store(settings)
+        app.state.chat = services.chat_service(settings, app.state.search, app.state.intent_parser, app.state.events)
         yield
+        app.state.chat.close()
         app.state.events.close()
 
     app = FastAPI(
         title="shopassist", version="0.1.0", lifespan=lifespan,
         description="Self-hosted shopping assistant API: intent parsing and product search over the store's catalog.")
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["content-type", "accept"], max_age=600)
+    app.include_router(web.router)
+
+    app.include_router(chat_routes.router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -130,7 +141,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected)
         return JSONResponse(status_code=207 if rejected else 200, content=report.model_dump())
 
-    return app
+    from .ui.app import mount_ui  # gradio is a heavy import: only for apps that are built
+    return mount_ui(app)
 
 
 def _unprocessable(errors: list[tuple[str, str]]) -> JSONResponse:

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".shopassist"), description="Data home: Chroma, catalog, SQLite, models.")
     host: str = "127.0.0.1"
     port: int = 8000
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins of pages that embed widget.js and call the API, as JSON: "
+                                          '["https://shop.example"]. Empty: same origin only.')
 
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "SHOPASSIST_CHROMA_HOST"),
@@ -51,7 +54,36 @@ class Settings(BaseSettings):
         default=None, description="Python of the environment that has vLLM (for `shopassist llm serve`).")
 
     database_url: str | None = Field(
-        default=None, description="Where behaviour events go; default sqlite:///<home>/shopassist.db.")
+        default=None, description="Where behaviour events go: sqlite:////abs/path.db or "
+                                  "postgresql://user:password@host:5432/db; default sqlite:///<home>/shopassist.db.")
+
+    # The chat assistant (assistant/chat): sessions live in the events database.
+    session_ttl_minutes: int = Field(default=120, ge=1, description="A session idle this long expires.")
+    chat_history_turns: int = Field(default=10, ge=1, description="Messages a session keeps (older ones are "
+                                                                   "dropped; intent and cart are kept).")
+    chat_results: int = Field(default=5, ge=1, le=20, description="Product cards per chat reply.")
+    chat_composer: Literal["auto", "template"] = Field(
+        default="auto", description="Who writes replies: auto = the LLM when one is configured, else templates.")
+    chat_reply_chars: int = Field(default=400, ge=80, description="An LLM reply is cut at the sentence end "
+                                                                  "before this many characters.")
+    chat_first_token_seconds: float = Field(
+        default=1.5, gt=0, description="An LLM that has written no grounded sentence by then is abandoned for the "
+                                       "template reply (bounds the time to the first streamed token).")
+    chat_tool_calling: bool = Field(
+        default=False, description="Let an OpenAI-compatible model call the tools itself (a tool-capable model "
+                                   "on vLLM); otherwise the pipeline routes deterministically.")
+    policies_dir: Path | None = Field(
+        default=None, description="The store's policy documents (*.md, one passage per ## section); default: "
+                                  "<home>/demo/policies, else the demo policies shipped with shopassist.")
+
+    # The CTR ranker (ranking/): trained by `shopassist train-ranker`, served from <home>/ranker/ACTIVE.
+    ranker_model: Path | None = Field(
+        default=None, description="Serve this trained ranker directory instead of the one <home>/ranker/ACTIVE names.")
+    rerank_top_k: int = Field(default=50, ge=1, le=500, description="Retrieved candidates the ranker reorders.")
+    explore_share: float = Field(default=0.1, ge=0, le=1, description="At most this share of the shown slots go "
+                                                                       "to new products lifted by exploration; 0: off.")
+    explore_max_impressions: int = Field(default=20, ge=0, description="A product shown fewer times than this in "
+                                                                       "the ranker's data is new (explored).")
 
     demo_products: int = 2000
     demo_seed: int = 7
@@ -63,6 +95,10 @@ class Settings(BaseSettings):
     @cached_property
     def chroma_dir(self) -> Path:
         return self.home / "chroma"
+
+    @cached_property
+    def ranker_dir(self) -> Path:
+        return self.home / "ranker"
 
     @cached_property
     def models_dir(self) -> Path:

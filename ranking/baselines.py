@@ -1,4 +1,4 @@
-"""Two baselines the learnt ranker has to beat, and their evaluation on the test period.
+"""The baselines the learnt ranker has to beat, and the scoring of any model on the test period.
 
 - `PopularityBaseline`: each product's training-window CTR, smoothed towards the overall CTR; the same
   score for every shopper and every search.
@@ -6,15 +6,17 @@
   column, so position bias is explained by position and not by the other weights, and it predicts with
   that column held at one constant (the training mean: the predictions stay on the average click level,
   and the order, which is all NDCG and AUC read, does not depend on the constant chosen).
+- `LightGBMBaseline`: gradient-boosted trees on the same FEATURES, position column treated the same way,
+  early-stopped on the validation period.
 
-`evaluate_baselines` fits both on the train period (logistic regression on out-of-fold behaviour features,
-see features.py) and reports AUC, logloss and NDCG@10 (graded, see
-metrics.py) on the test period. The validation period is left for tuning the learnt model.
+`evaluate_baselines` fits them on the train period (on out-of-fold behaviour features, see features.py) and
+`score_predictions` reports AUC, logloss and NDCG@10 (graded, see metrics.py) on the test period.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -25,7 +27,7 @@ from assistant.intent.extractor import CatalogVocabulary
 from retrieval.models import Product
 
 from .dataset import Impression, Split
-from .features import POSITION_COLUMN, featurize, featurize_training, fit_context
+from .features import POSITION_COLUMN, FeatureContext, featurize, featurize_training, fit_context
 from .metrics import auc, logloss, ndcg_at_k
 
 CTR_SMOOTHING = 20.0  # pseudo impressions at the overall CTR
@@ -46,6 +48,30 @@ class PopularityBaseline:
         return np.array([self.ctr.get(r.product_id, self.overall) for r in rows], dtype=np.float64)
 
 
+class LightGBMBaseline:
+    def __init__(self, seed: int = SEED):
+        import lightgbm
+
+        self.model = lightgbm.LGBMClassifier(
+            n_estimators=1000, learning_rate=0.03, num_leaves=15, min_child_samples=40, subsample=0.8,
+            subsample_freq=1, colsample_bytree=0.8, reg_lambda=1.0, random_state=seed, n_jobs=2, verbose=-1)
+
+    def fit(self, X: np.ndarray, y: np.ndarray, X_validation: np.ndarray,
+            y_validation: np.ndarray) -> LightGBMBaseline:
+        import lightgbm
+
+        self.serving_position = float(X[:, POSITION_COLUMN].mean())
+        # Validation rows keep their real positions here: early stopping judges the fit of clicks as logged.
+        self.model.fit(X, y, eval_X=(X_validation,), eval_y=(y_validation,), eval_metric="binary_logloss",
+                       callbacks=[lightgbm.early_stopping(50, verbose=False)])
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        X = X.copy()
+        X[:, POSITION_COLUMN] = self.serving_position
+        return self.model.predict_proba(X)[:, 1]
+
+
 class LogisticBaseline:
     def __init__(self, C: float = 1.0):
         self.model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000, random_state=SEED))
@@ -62,25 +88,58 @@ class LogisticBaseline:
         return self.model.predict_proba(X)[:, 1]
 
 
-def evaluate_baselines(split: Split, products: dict[str, Product],
-                       vocabulary: CatalogVocabulary | None = None) -> dict:
-    """{"models": {"popularity": {...}, "logreg": {...}}, "test_events": N, "rows": sizes}; each model's
-    {"auc", "logloss", "ndcg@10"} is measured on the test period (impression rows = test_events)."""
-    if not split.train or not split.test:
-        raise ValueError("need training and test rows")
-    context = fit_context(split.train, products, vocabulary)
+@dataclass
+class FeatureSet:
+    """The split's rows as feature matrices: training rows out-of-fold, the others from the training context."""
+
+    context: FeatureContext
+    X_train: np.ndarray
+    X_validation: np.ndarray
+    X_test: np.ndarray
+
+    @classmethod
+    def build(cls, split: Split, products: dict[str, Product],
+              vocabulary: CatalogVocabulary | None = None) -> FeatureSet:
+        if not split.train or not split.test:
+            raise ValueError("need training and test rows")
+        if len({r.clicked for r in split.train}) < 2:
+            raise ValueError("the training rows need both clicks and non-clicks")
+        context = fit_context(split.train, products, vocabulary)
+        return cls(context, featurize_training(split.train, context), featurize(split.validation, context),
+                   featurize(split.test, context))
+
+
+def baseline_predictions(split: Split, features: FeatureSet) -> dict[str, np.ndarray]:
+    """Test-period click probabilities of each baseline, all trained on the same training period."""
     y_train = np.array([r.clicked for r in split.train])
-    if y_train.min() == y_train.max():
-        raise ValueError("the training rows need both clicks and non-clicks")
     predictions = {
         "popularity": PopularityBaseline().fit(split.train).predict(split.test),
-        "logreg": LogisticBaseline().fit(featurize_training(split.train, context), y_train)
-                                    .predict(featurize(split.test, context)),
+        "logreg": LogisticBaseline().fit(features.X_train, y_train).predict(features.X_test),
     }
-    labels = [r.clicked for r in split.test]
-    query_ids, grades = [r.query_id for r in split.test], [r.grade for r in split.test]
-    models = {name: {"auc": auc(labels, p), "logloss": logloss(labels, p),
-                     "ndcg@10": ndcg_at_k(query_ids, grades, p, k=10)}
-              for name, p in predictions.items()}
-    return {"models": models, "test_events": len(split.test),
-            "rows": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)}}
+    if split.validation and len({r.clicked for r in split.validation}) == 2:
+        y_validation = np.array([r.clicked for r in split.validation])
+        predictions["lightgbm"] = LightGBMBaseline().fit(
+            features.X_train, y_train, features.X_validation, y_validation).predict(features.X_test)
+    return predictions
+
+
+def score_predictions(rows: list[Impression], predictions: dict[str, np.ndarray]) -> dict[str, dict]:
+    """{model: {"auc", "logloss", "ndcg@10"}} over `rows` (the test period)."""
+    labels = [r.clicked for r in rows]
+    query_ids, grades = [r.query_id for r in rows], [r.grade for r in rows]
+    return {name: {"auc": auc(labels, p), "logloss": logloss(labels, p),
+                   "ndcg@10": ndcg_at_k(query_ids, grades, p, k=10)}
+            for name, p in predictions.items()}
+
+
+def evaluate_baselines(split: Split, products: dict[str, Product],
+                       vocabulary: CatalogVocabulary | None = None) -> dict:
+    """{"models": {"popularity", "logreg", "lightgbm"}, "test_events": N, "rows": sizes}, measured on the
+    test period (impression rows = test_events)."""
+    features = FeatureSet.build(split, products, vocabulary)
+    return {"models": score_predictions(split.test, baseline_predictions(split, features)),
+            "test_events": len(split.test), "rows": split_sizes(split)}
+
+
+def split_sizes(split: Split) -> dict[str, int]:
+    return {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)}

@@ -24,11 +24,18 @@ import json
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 
 ActionName = Literal["impression", "click", "add_to_cart", "purchase"]
-Id = Annotated[str, Field(min_length=1, max_length=256)]
+# No NUL: PostgreSQL text cannot hold it, and no real identifier contains one (a 422, not a 500, there).
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_no_nul)]
 
 
 class _EventBase(BaseModel):

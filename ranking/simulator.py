@@ -87,8 +87,11 @@ class SimulationReport(BaseModel):
 
 
 def simulate(retriever: Retriever, store: EventStore, users: int, sessions: int, seed: int = 0,
-             days: int = 30, end: date | None = None) -> SimulationReport:
-    """Simulate `sessions` shopping sessions by `users` shoppers and store their events in `store`."""
+             days: int = 30, end: date | None = None, search=None) -> SimulationReport:
+    """Simulate `sessions` shopping sessions by `users` shoppers and store their events in `store`.
+
+    `search` (anything with `.search(SearchRequest)`, e.g. ranking.serving.RankedSearch) shows the shoppers
+    its results instead of plain retrieval's, with their user_id, so a ranker can be measured in the loop."""
     if users < 1 or sessions < 0 or days < 1:
         raise ValueError("need users >= 1, sessions >= 0 and days >= 1")
     catalog = _Catalog.load(retriever)
@@ -98,7 +101,7 @@ def simulate(retriever: Retriever, store: EventStore, users: int, sessions: int,
     end_at = datetime.combine(end or catalog.end_date(), time(), tzinfo=timezone.utc)
     start_at = end_at - timedelta(days=days)
     shoppers = [_draw_shopper(rng, catalog, f"sim-{seed}-u{i:04d}") for i in range(users)]
-    world = _World(rng, catalog, retriever, seed, start_at, days)
+    world = _World(rng, catalog, search or retriever, seed, start_at, days, personalized=search is not None)
     writer = _Writer(store)
     for number in range(sessions):
         writer.extend(world.session(number, rng.choice(shoppers)))
@@ -257,8 +260,9 @@ class _World:
     """Runs sessions against the real Retriever and turns what the shoppers do into UBI event dicts."""
 
     def __init__(self, rng: random.Random, catalog: _Catalog, retriever: Retriever, seed: int,
-                 start: datetime, days: int):
+                 start: datetime, days: int, personalized: bool = False):
         self.rng, self.catalog, self.retriever = rng, catalog, retriever
+        self.personalized = personalized  # results depend on the shopper (and may explore): never cached
         self.seed, self.start, self.seconds = seed, start, days * 86400
         self.results: dict[tuple[str, float | None], list[SearchHit]] = {}  # retrieval is deterministic
         self.stats: Counter = Counter()  # queries and events by action_name
@@ -280,7 +284,7 @@ class _World:
         rng = self.rng
         self.query_number += 1
         query_id = f"sim-{self.seed}-q{self.query_number:07d}"
-        hits = self._retrieve(query)
+        hits = self._retrieve(query, shopper.user_id)
         common = {"client_id": CLIENT_ID, "user_id": shopper.user_id, "session_id": session_id,
                   "query_id": query_id}
         self.stats["queries"] += 1
@@ -319,7 +323,10 @@ class _World:
             if rng.random() < STOP_AFTER_CLICK:
                 break
 
-    def _retrieve(self, query: _Query) -> list[SearchHit]:
+    def _retrieve(self, query: _Query, user_id: str) -> list[SearchHit]:
+        if self.personalized:
+            request = SearchRequest(query=query.text, k=TOP_K, max_price=query.max_price, user_id=user_id)
+            return [h for h in self.retriever.search(request).results if h.id in self.catalog.products]
         key = (query.text, query.max_price)
         if key not in self.results:
             request = SearchRequest(query=query.text, k=TOP_K, max_price=query.max_price)

@@ -132,7 +132,8 @@ class SearchRequest(SearchFilters):
 
 
 class SearchHit(BaseModel):
-    """One result, best first. `score` is the fused score the list is ordered by."""
+    """One result, best first. `score` is what the list is ordered by: the ranker's click probability when a
+    trained ranker served the search, else the fused retrieval score."""
 
     id: str
     title: str
@@ -143,6 +144,11 @@ class SearchHit(BaseModel):
     score: float
     dense_rank: int | None = Field(default=None, description="1-based rank in the dense list, if present.")
     bm25_rank: int | None = Field(default=None, description="1-based rank in the BM25 list, if present.")
+    retrieval_score: float | None = Field(default=None, description="The fused retrieval score, when a ranker "
+                                                                    "reordered the list.")
+    why: list[str] = Field(default_factory=list, description="Ranking features that raised this product most, "
+                                                             "e.g. user_brand, intent_price, rating; "
+                                                             "'exploration' when it was shown to learn about it.")
 
 
 class SearchResponse(BaseModel):
@@ -150,5 +156,7 @@ class SearchResponse(BaseModel):
     mode: SearchMode
     results: list[SearchHit]
     latency_ms: float
+    ranker: str | None = Field(default=None, description="The trained ranker that ordered the results; None: "
+                                                         "retrieval order.")
     query_id: str | None = Field(default=None, description="Log impressions and clicks against this id "
                                                            "(`POST /v1/events`).")

@@ -39,6 +39,7 @@ class _Serving:
     lexical: BM25Index | None
     facets: FacetIndex | None
     vectors: np.ndarray | None
+    products: dict[str, Product] | None = None  # the whole catalog, loaded on first need (the ranker's)
 
 
 class Retriever:
@@ -79,6 +80,20 @@ class Retriever:
     def get_product(self, product_id: str) -> Product | None:
         serving = self._current()
         return serving.version.products.get(product_id) if serving.version else None
+
+    def get_products(self, product_ids: list[str]) -> dict[str, Product]:
+        serving = self._current()
+        return serving.version.products.get_many(product_ids) if serving.version else {}
+
+    def catalog_products(self) -> dict[str, Product]:
+        """Every product of the serving version, by id (loaded once per version)."""
+        serving = self._current()
+        if serving.products is None:
+            with self._lock:
+                if serving.products is None:
+                    serving.products = {p.id: p for p in serving.version.products.iter_products()} \
+                        if serving.version else {}
+        return serving.products
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()

@@ -1,13 +1,11 @@
 """The CTR ranker's data layer and baselines, on a SYNTHETIC log simulated over the demo store."""
 
-import json
 import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from assistant.cli import main
 from assistant.intent.extractor import CatalogVocabulary
 from ranking.baselines import evaluate_baselines
 from ranking.dataset import load_impressions, load_products, split_by_time
@@ -93,6 +91,7 @@ def test_logistic_regression_learns_beyond_popularity(log):
     assert logreg["auc"] > popularity["auc"] + 0.03
     for metrics in (popularity, logreg):
         assert 0 < metrics["logloss"] < 0.6 and 0 < metrics["ndcg@10"] <= 1
+    assert set(report["models"]) == {"popularity", "logreg", "lightgbm"}
     assert report["rows"] == {"train": len(split.train), "validation": len(split.validation),
                               "test": len(split.test)}
 
@@ -110,17 +109,3 @@ def test_metrics_match_hand_computed_values():
     ndcg_a = (7 / math.log2(3) + 0.5) / (7 + 1 / math.log2(3))
     assert ndcg_at_k(query_ids, grades, scores, k=10) == pytest.approx((ndcg_a + 1) / 2)
     assert ndcg_at_k(query_ids, grades, scores, k=1) == pytest.approx((0 + 1) / 2)
-
-
-def test_cli_eval_ranker_since(demo_settings, monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("SHOPASSIST_HOME", str(demo_settings.home))
-    monkeypatch.setenv("SHOPASSIST_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    assert main(["simulate", "--users", "10", "--sessions", "200", "--seed", "6", "--end", "2026-11-20"]) == 0
-    capsys.readouterr()
-    assert main(["eval", "ranker", "--since", "2026-11-05"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"models", "test_events", "rows", "periods"}
-    assert report["periods"]["validation_start"] >= "2026-11-05"
-    assert set(report["models"]) == {"popularity", "logreg"}
-    assert set(report["models"]["logreg"]) == {"auc", "logloss", "ndcg@10"}
-    assert report["test_events"] == report["rows"]["test"] > 0

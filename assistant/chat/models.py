@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.intent.schema import Intent
 from retrieval.models import NonBlankText
+from retrieval.policies import PolicyPassage  # defined with the policy index; part of this contract
+
+__all__ = ["Cart", "CartLine", "ChatRequest", "ChatResponse", "ConversationTurn", "CopilotRequest",
+           "CopilotSuggestion", "MAX_MESSAGE_CHARS", "PolicyPassage", "ProductCard"]
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -58,15 +62,6 @@ class Cart(BaseModel):
     lines: list[CartLine] = Field(default_factory=list)
     total: float = 0.0
     currency: str = "USD"
-
-
-class PolicyPassage(BaseModel):
-    """A passage of the store's policy documents, cited by policy answers."""
-
-    source: str = Field(description="The policy document, e.g. 'returns.md'.")
-    title: str = Field(description="The section heading.")
-    text: str
-    score: float = 0.0
 
 
 class ChatResponse(BaseModel):

@@ -1,4 +1,4 @@
-"""`shopassist events import | export | simulate`, `eval ranker`: the behaviour-event log and what is learned from it."""
+"""`shopassist events import | export | simulate`: the behaviour-event log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..config import Settings
+from .arguments import iso_day, iso_moment
 
 
 def register(sub, eval_sub) -> None:
@@ -18,7 +19,7 @@ def register(sub, eval_sub) -> None:
     events_import.set_defaults(handler=cmd_events_import)
     events_export = events_sub.add_parser("export", help="write stored events as NDJSON, oldest first")
     events_export.add_argument("path", type=Path)
-    events_export.add_argument("--since", type=_moment, metavar="DATE",
+    events_export.add_argument("--since", type=iso_moment, metavar="DATE",
                                help="only events at or after DATE (ISO 8601; naive = UTC)")
     events_export.set_defaults(handler=cmd_events_export)
 
@@ -27,16 +28,10 @@ def register(sub, eval_sub) -> None:
     simulate.add_argument("--sessions", type=int, required=True, help="number of sessions, over all shoppers")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same events")
     simulate.add_argument("--days", type=int, default=30, help="spread sessions over the last D days (default 30)")
-    simulate.add_argument("--end", type=_day, metavar="DATE",
+    simulate.add_argument("--end", type=iso_day, metavar="DATE",
                           help="the window's end (ISO date; default: the day after the newest product launch)")
     simulate.add_argument("--json", action="store_true", help="print the full report, shopper profiles included")
     simulate.set_defaults(handler=cmd_simulate)
-
-    ranker = eval_sub.add_parser("ranker", help="CTR baselines (popularity, logistic regression) on the "
-                                                "stored events: AUC, logloss, NDCG@10 on the test period")
-    ranker.add_argument("--since", type=_moment, metavar="DATE",
-                        help="only searches at or after DATE (ISO 8601; naive = UTC)")
-    ranker.set_defaults(handler=cmd_eval_ranker)
 
 
 def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,47 +108,3 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     print(report.model_dump_json() if args.json else format_report(report))
     return 0
-
-
-def cmd_eval_ranker(args: argparse.Namespace, settings: Settings) -> int:
-    """Prints the JSON report of `ranking.baselines.evaluate_baselines` (70/15/15 time split)."""
-    from ranking.baselines import evaluate_baselines
-    from ranking.dataset import load_impressions, load_products, split_by_time
-
-    from .. import services
-
-    store = services.event_store(settings)
-    try:
-        rows = load_impressions(store, since=args.since)
-    finally:
-        store.close()
-    products = load_products(services.catalog_home(settings))
-    # Products since removed from the catalog cannot be described; their impressions are left out.
-    split = split_by_time([r for r in rows if r.product_id in products])
-    report = evaluate_baselines(split, products)
-    report["periods"] = {"validation_start": split.validation_start.isoformat(),
-                         "test_start": split.test_start.isoformat()}
-    print(json.dumps(report, indent=2))
-    return 0
-
-
-def _day(text: str):
-    """An argparse type: an ISO date."""
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an ISO date (YYYY-MM-DD), got {text!r}") from None
-
-
-def _moment(text: str):
-    """An argparse type: an ISO date or datetime; naive means UTC."""
-    from datetime import datetime, timezone
-
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an ISO date or datetime, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-

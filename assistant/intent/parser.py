@@ -70,6 +70,10 @@ class IntentParser:
         self._vocabulary = vocabulary
         self._llm = llm
 
+    def llm(self) -> LLM | None:
+        """The parser's LLM (loaded on first call), for others that should share it and its prompt caches."""
+        return self._llm()
+
     def parse(self, text: str, context: IntentContext | None = None, use_llm: bool = True) -> IntentResponse:
         started = time.perf_counter()
         vocabulary = self._vocabulary()

@@ -1,0 +1,217 @@
+"""Composition: the reply to a turn, streamed a checked sentence at a time.
+
+With an LLM, the model rewrites the template draft from the facts (prompts/chat_system.md, chat_user.md and
+the few-shot chat_examples.json). Small models ramble, so generation stops at three sentences, a blank line
+or `chat_reply_chars`; each sentence passes the grounding check before it is released, and one that fails
+is dropped; sentences are held back until one carries the answer (a price, a brand, policy words). Without
+an LLM, when it fails, when it has released nothing within `chat_first_token_seconds`, or when nothing it
+wrote survives, the template is the reply: the first token never waits long on a slow or confused model.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Literal
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from ..llm.chat import LLM, LLMUnavailable
+from ..llm.prompts import load_examples, load_prompt
+from .grounding import Grounding, sentences
+from .pipeline import Findings
+from .templates import template_reply
+
+log = logging.getLogger(__name__)
+
+SYSTEM_PROMPT, USER_PROMPT, EXAMPLES = "chat_system.md", "chat_user.md", "chat_examples.json"
+MAX_SENTENCES = 3
+_SENTENCE_DONE = re.compile(r"[.!?][\"”’)]?\s")
+_END = object()
+GENERATION_JOIN_SECONDS = 30.0
+MAX_FACT_PRODUCTS = 3  # what the reply talks about; fewer prompt tokens, a faster first token
+
+
+class Composer:
+    """One turn's reply: iterate `stream()` for the text pieces; then `text` and `composer` hold the result."""
+
+    def __init__(self, findings: Findings, message: str, llm: LLM | None, max_chars: int = 400,
+                 first_sentence_seconds: float = 1.5, written: str | None = None):
+        """`written`: a reply the model already wrote (after calling tools), checked like a streamed one."""
+        self.findings = findings
+        self.written = written
+        self.message = message
+        self.llm = llm
+        self.max_chars = max_chars
+        self.first_sentence_seconds = first_sentence_seconds
+        self.draft = template_reply(findings, message)
+        self.grounding = Grounding.of([*facts_lines(findings), self.draft, message])
+        self.text = ""
+        self.composer: Literal["llm", "template"] = "template"
+        self.dropped: list[str] = []
+        self._held: list[str] = []  # grounded sentences waiting for one that carries the answer
+        self._carried = not has_facts(findings)  # small talk needs no facts
+        self._generation: threading.Thread | None = None
+
+    def stream(self) -> Iterator[str]:
+        if self.written is not None:
+            for sentence in sentences(self.written)[:MAX_SENTENCES]:
+                yield from self._checked(sentence)
+            self.composer = "llm" if self.text else "template"
+        elif self.llm is not None:
+            try:
+                yield from self._llm_sentences()
+            except LLMUnavailable as exc:
+                log.info("composer falling back to the template: %s", exc)
+            if self.text:
+                self.composer = "llm"
+        if not self.text:
+            for sentence in sentences(self.draft):
+                yield from self._release(sentence)
+        if self._generation is not None:  # told to stop: wait for its last token, so no model runs unowned
+            self._generation.join(timeout=GENERATION_JOIN_SECONDS)
+
+    def _llm_sentences(self) -> Iterator[str]:
+        buffer, read = "", 0
+        for piece in self._pieces(time.monotonic() + self.first_sentence_seconds):
+            buffer += piece
+            while (end := _SENTENCE_DONE.search(buffer)) is not None:
+                sentence, buffer = buffer[:end.end()].strip(), buffer[end.end():]
+                read += 1
+                yield from self._checked(sentence)
+            if self._kept() >= MAX_SENTENCES or read >= 2 * MAX_SENTENCES or "\n\n" in buffer or \
+                    len(self.text) + len(buffer) > self.max_chars:
+                return
+        if buffer.strip() and self._kept() < MAX_SENTENCES:  # the model stopped: its last sentence may lack a stop
+            yield from self._checked(buffer.strip())
+
+    def _kept(self) -> int:
+        return len(sentences(self.text)) + len(self._held)
+
+    def _pieces(self, deadline: float) -> Iterator[str]:
+        """The model's text pieces, generated in a thread so that the first-sentence deadline holds even while
+        the model is still reading the prompt; when the deadline passes with nothing released, or the reader
+        stops, generation is told to stop after its current token."""
+        pieces: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def generate() -> None:
+            try:
+                for piece in self.llm.stream(self.messages()):
+                    if stop.is_set():
+                        break  # leaving the loop closes the stream: a local model stops decoding
+                    pieces.put(piece)
+                pieces.put(_END)
+            except Exception as exc:  # noqa: BLE001 - handed to the reader, which falls back to the template
+                pieces.put(exc)
+
+        self._generation = threading.Thread(target=generate, name="composer", daemon=True)
+        self._generation.start()
+        try:
+            while True:
+                wait = None if self.text else deadline - time.monotonic()
+                try:
+                    item = pieces.get(timeout=max(wait, 0)) if wait is not None else pieces.get()
+                except queue.Empty:
+                    log.info("no grounded answer from the LLM within %.1f s: the template answers",
+                             self.first_sentence_seconds)
+                    self._held = []
+                    return
+                if item is _END:
+                    return
+                if isinstance(item, LLMUnavailable):
+                    raise item
+                if isinstance(item, Exception):  # not a backend failure LLM knows: still no reason to fail a turn
+                    raise LLMUnavailable(f"{type(item).__name__}: {item}") from item
+                yield item
+        finally:
+            stop.set()
+
+    def _checked(self, sentence: str) -> Iterator[str]:
+        """Release a grounded sentence, but only once the reply carries the answer: a small model's "Happy to
+        help!" before it says nothing of the products must not go out ahead of the template."""
+        sentence = " ".join(sentence.split())
+        held = " ".join(self._held)
+        if len(self.text) + len(held) + len(sentence) > self.max_chars or \
+                sentence.lower() in (s.lower() for s in [*sentences(self.text), *self._held]):
+            return  # too long, or a repeat (small models loop)
+        problems = self.grounding.problems(sentence)
+        if problems:
+            log.info("dropped an ungrounded sentence (%s): %r", ", ".join(problems), sentence)
+            self.dropped.append(sentence)
+            return
+        self._held.append(sentence)
+        self._carried = self._carried or carries_answer(sentence, self.findings)
+        if self._carried:
+            for held_sentence in self._held:
+                yield from self._release(held_sentence)
+            self._held = []
+
+    def _release(self, sentence: str) -> Iterator[str]:
+        piece = f" {sentence}" if self.text else sentence
+        self.text += piece
+        yield piece
+
+    def messages(self) -> list[BaseMessage]:
+        """System prompt, few-shot turns, then this turn: a fixed prefix the local backend caches."""
+        messages: list[BaseMessage] = [SystemMessage(load_prompt(SYSTEM_PROMPT).text)]
+        for example in load_examples(EXAMPLES):
+            messages.append(HumanMessage(_user_text(example["message"], example["facts"], example["draft"])))
+            messages.append(AIMessage(example["reply"]))
+        facts = "\n".join(facts_lines(self.findings)) or "none"
+        messages.append(HumanMessage(_user_text(self.message, facts, self.draft)))
+        return messages
+
+
+def has_facts(findings: Findings) -> bool:
+    return bool(findings.products or findings.policies or findings.cart is not None or findings.answer)
+
+
+def carries_answer(sentence: str, findings: Findings) -> bool:
+    """Whether a (grounded) sentence states some of the answer: a product's brand or price, a cart total, or
+    four words in a row from a policy passage."""
+    lowered = sentence.lower()
+    if "$" in sentence:  # a price or budget, and the sentence passed the grounding check
+        return True
+    products = [*findings.products, *([findings.product] if findings.product else [])]
+    if any(p.brand and p.brand.lower() in lowered for p in products):
+        return True
+    prices = [p.price for p in products] + ([findings.cart.total] if findings.cart else [])
+    if any(price is not None and f"{price:,.2f}" in sentence for price in prices):
+        return True
+    words = re.findall(r"[a-z0-9$-]+", lowered)
+    runs = {" ".join(words[i:i + 4]) for i in range(len(words) - 3)}
+    return any(run in " ".join(re.findall(r"[a-z0-9$-]+", p.text.lower())) for p in findings.policies
+               for run in runs)
+
+
+def facts_lines(findings: Findings) -> list[str]:
+    """The tool results as short lines: what the LLM is shown and what the grounding check allows."""
+    lines = []
+    for n, card in enumerate(findings.products[:MAX_FACT_PRODUCTS], start=1):
+        rating = f" | {card.rating:.1f} stars, {card.review_count} reviews" if card.rating is not None else ""
+        price = f"${card.price:,.2f}" if card.price is not None else "price not listed"
+        lines.append(f"{n}. {card.title} | {price}{rating} | {'; '.join(card.reasons)}")
+    if findings.anchor is not None:
+        lines.append(f"Goes with: {findings.anchor.title}")
+    if findings.comparison is not None:
+        lines += [f"{row.attribute}: {' vs '.join(v or 'not stated' for v in row.values)}"
+                  for row in findings.comparison.rows]
+    if findings.answer:
+        lines.append(f"Answer from the product data: {findings.answer}")
+    if findings.product is not None and findings.route == "product":
+        lines.append(f"Description: {findings.product.description}")
+    lines += [f"{p.source}, {p.title}: {p.text}" for p in findings.policies]
+    if findings.cart is not None:
+        lines.append("Cart: " + ("; ".join(f"{line.quantity} x {line.title} at ${line.price or 0:,.2f}"
+                                           for line in findings.cart.lines) or "empty")
+                     + f" | total ${findings.cart.total:,.2f}")
+    return lines
+
+
+def _user_text(message: str, facts: str, draft: str) -> str:
+    return load_prompt(USER_PROMPT).text.format(message=message.strip(), facts=facts, draft=draft)

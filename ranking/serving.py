@@ -1,0 +1,158 @@
+"""Search as shoppers get it: retrieval's top K candidates reranked by the trained CTR ranker.
+
+`RankedSearch` wraps the Retriever. With a trained model active (`<home>/ranker/ACTIVE`) it retrieves
+`rerank_top_k` candidates (default 50), scores them with `Ranker`, applies the bounded exploration boost
+for new products, and returns the best k; each hit carries the ranker's probability as `score`, the fused
+retrieval score as `retrieval_score`, and `why`: the features that raised it most (each feature's share is
+the drop in the logit when that feature is set to its training mean). With no model it returns the
+retrieval order unchanged, and says so once in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.documents import product_document
+from retrieval.models import Product, SearchRequest, SearchResponse
+from retrieval.search import Retriever
+
+from .artifacts import active_model, load_behaviour, load_head, load_product_vectors
+from .dataset import Impression
+from .exploration import Exploration
+from .features import FEATURES, FeatureContext, featurize, fit_context
+from .model import ServingHead
+
+log = logging.getLogger(__name__)
+
+WHY_MIN_LOGIT = 0.05  # a feature must move the logit at least this much to be named
+WHY_MAX = 3
+
+
+@dataclass
+class Scored:
+    probability: float
+    why: list[str]
+
+
+class Ranker:
+    """One trained model, loaded for serving."""
+
+    def __init__(self, directory: Path, onnx_cache: Path):
+        from retrieval.embeddings import OnnxEmbedder
+
+        self.directory = directory
+        self.name = directory.name
+        self.head = load_head(directory)
+        self.serving_head = ServingHead(self.head.net)
+        self.behaviour = load_behaviour(directory)
+        self.encoder = OnnxEmbedder(directory / "text_encoder", onnx_cache)
+        self.product_vectors = load_product_vectors(directory)
+        self._columns = [FEATURES.index(name) for name in self.head.features]
+        self._context: tuple[object, FeatureContext] | None = None
+        self._lock = threading.Lock()
+
+    def context(self, stamp: object, products: dict[str, Product]) -> FeatureContext:
+        """Catalog tables for the serving catalog version (built once per version) + the model's behaviour."""
+        if self._context is None or self._context[0] != stamp:
+            with self._lock:
+                if self._context is None or self._context[0] != stamp:
+                    self._context = (stamp, self.behaviour.apply(fit_context([], products)))
+        return self._context[1]
+
+    def score(self, query: str, user_id: str | None, products: list[Product], context: FeatureContext,
+              now: datetime | None = None) -> list[Scored]:
+        if not products:
+            return []
+        now = now or datetime.now(timezone.utc)
+        rows = [Impression("serving", user_id, now, query, p.id, position=1) for p in products]
+        Z = (featurize(rows, context)[:, self._columns] - self.head.mean) / self.head.std
+        text = self.serving_head.text_inputs(self.encoder.encode_query(query),
+                                             np.stack([self._vector(p) for p in products]))
+        n, d = Z.shape
+        # Row block 0: the real features; block f+1: feature f set to its training mean (0 once standardised).
+        ablated = np.tile(Z, (d + 1, 1))
+        for f in range(d):
+            ablated[(f + 1) * n:(f + 2) * n, f] = 0.0
+        logits = self.serving_head.relevance(ablated, np.tile(text, (d + 1, 1))).reshape(d + 1, n)
+        moved = (logits[0] - logits[1:]).T  # (n, d): how much each feature raised each product
+        probabilities = 1 / (1 + np.exp(-(logits[0] + self.head.serving_bias)))
+        scored = []
+        for i in range(n):
+            top = np.argsort(-moved[i])[:WHY_MAX]
+            scored.append(Scored(float(probabilities[i]),
+                                 [self.head.features[f] for f in top if moved[i, f] >= WHY_MIN_LOGIT]))
+        return scored
+
+    def _vector(self, product: Product) -> np.ndarray:
+        vector = self.product_vectors.get(product.id)
+        if vector is None:  # a product ingested after training: embed it now, once
+            vector = self.product_vectors[product.id] = self.encoder.encode([product_document(product)])[0]
+        return vector
+
+
+class RankedSearch:
+    def __init__(self, retriever: Retriever, ranker_home: Path, onnx_cache: Path, rerank_top_k: int = 50,
+                 exploration: Exploration | None = None, model_dir: Path | None = None, seed: int | None = None):
+        self.retriever = retriever
+        self.ranker_home = ranker_home
+        self.onnx_cache = onnx_cache
+        self.rerank_top_k = rerank_top_k
+        self.exploration = exploration
+        self.model_dir = model_dir  # a fixed model; None = whatever <ranker_home>/ACTIVE names
+        self.rng = random.Random(seed)
+        self._ranker: Ranker | None = None
+        self._said_no_model = False
+        self._lock = threading.Lock()
+
+    def get_product(self, product_id: str) -> Product | None:
+        return self.retriever.get_product(product_id)
+
+    def ranker(self) -> Ranker | None:
+        directory = self.model_dir or active_model(self.ranker_home)
+        if directory is None:
+            if not self._said_no_model:
+                log.info("no trained ranker in %s: search keeps the retrieval order "
+                         "(train one with `shopassist train-ranker`)", self.ranker_home)
+                self._said_no_model = True
+            return None
+        if self._ranker is None or self._ranker.directory != directory:
+            with self._lock:
+                if self._ranker is None or self._ranker.directory != directory:
+                    self._ranker = Ranker(directory, self.onnx_cache)
+                    log.info("serving ranker %s", directory)
+        return self._ranker
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        ranker = self.ranker()
+        if ranker is None:
+            return self.retriever.search(request)
+        response = self.retriever.search(request.model_copy(update={"k": max(request.k, self.rerank_top_k)}))
+        candidates, rest = response.results[:self.rerank_top_k], response.results[self.rerank_top_k:]
+        products = self.retriever.get_products([h.id for h in candidates])
+        candidates = [h for h in candidates if h.id in products]
+        context = ranker.context(self.retriever.catalog_version(), self.retriever.catalog_products())
+        scored = ranker.score(request.query, request.user_id, [products[h.id] for h in candidates], context)
+        by_id = {}
+        for hit, s in zip(candidates, scored):
+            by_id[hit.id] = hit.model_copy(update={"retrieval_score": hit.score, "score": round(s.probability, 6),
+                                                   "why": s.why})
+        order = sorted(by_id, key=lambda pid: -by_id[pid].score)
+        if self.exploration is not None:
+            order, lifted = self.exploration.rerank(
+                order, [by_id[pid].score for pid in order], request.k, ranker.behaviour.shown,
+                ranker.behaviour.clicks, self.rng)
+            for pid in lifted:
+                by_id[pid].why = ["exploration", *by_id[pid].why][:WHY_MAX]
+        response.results = ([by_id[pid] for pid in order] + rest)[:request.k]
+        response.ranker = ranker.name
+        response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        return response

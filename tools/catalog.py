@@ -1,0 +1,174 @@
+"""Catalog tools: `search_products`, `get_product`, `compare_products`, `related_products`.
+
+Every search a tool runs is logged as a UBI query event under a fresh `query_id` (clicks on the products
+shown are logged against it), with the session and the shopper's `user_id` (which also personalizes ranking).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from langchain_core.tools import StructuredTool
+from pydantic import BaseModel, Field
+
+from assistant.chat.reasons import product_card, reasons_for
+from ranking.query_log import log_search
+from retrieval.models import Product, SearchHit, SearchRequest, SearchResponse
+
+from .models import Comparison, ComparisonRow, ProductResults
+from .shop import Shop
+
+COMPARED_ATTRIBUTES = ("color", "size", "material")
+
+
+class SearchProductsArgs(BaseModel):
+    query: str = Field(min_length=1, max_length=500, description="Product words, e.g. 'red running shoes'.")
+    min_price: float | None = Field(default=None, ge=0)
+    max_price: float | None = Field(default=None, ge=0)
+    brand: list[str] = Field(default_factory=list, description="Only these brands (any of them).")
+    exclude_brand: list[str] = Field(default_factory=list, description="Never these brands.")
+    category: str | None = Field(default=None, description="A category name, e.g. 'Running Shoes'.")
+    color: str | None = None
+    size: str | None = None
+    features: list[str] = Field(default_factory=list, description="Wanted features, e.g. 'waterproof'.")
+    exclude_terms: list[str] = Field(default_factory=list, description="Words the products must not mention.")
+    exclude_ids: list[str] = Field(default_factory=list, description="Products already shown ('show me more').")
+    k: int = Field(default=5, ge=1, le=20)
+
+
+def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
+    """Products matching the request, best first, within every hard filter."""
+    request = SearchRequest(
+        query=args.query, k=min(args.k + len(args.exclude_ids) + (10 if args.exclude_terms else 0), 200),
+        min_price=args.min_price, max_price=args.max_price, brand=args.brand, exclude_brand=args.exclude_brand,
+        category=args.category, color=args.color, size=args.size, user_id=shop.session.user_id)
+    response = shop.search.search(request)
+    skip = set(args.exclude_ids)
+    unwanted = [term.lower() for term in args.exclude_terms]
+    chosen: list[tuple[SearchHit, Product]] = []
+    for hit in response.results:
+        product = shop.search.get_product(hit.id) if hit.id not in skip else None
+        if product is None or any(term in _text(product) for term in unwanted):
+            continue
+        chosen.append((hit, product))
+        if len(chosen) == args.k:
+            break
+    query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
+    return ProductResults(query_id=query_id, request=request, products=[
+        product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today))
+        for hit, product in chosen])
+
+
+def get_product(shop: Shop, product_id: str) -> Product:
+    return shop.product(product_id)
+
+
+def compare_products(shop: Shop, product_ids: list[str]) -> Comparison:
+    """The products side by side: one row per attribute, `same` when every product has the same value."""
+    products = [shop.product(pid) for pid in dict.fromkeys(product_ids)]
+    rows = [
+        _row("price", [f"${p.price:,.2f}" if p.price is not None else None for p in products]),
+        _row("rating", [f"{p.rating:.1f} stars ({p.review_count:,} reviews)" if p.rating is not None else None
+                        for p in products]),
+        _row("brand", [p.brand for p in products]),
+        *(_row(name, [", ".join(p.attribute_values(name)) or None for p in products])
+          for name in COMPARED_ATTRIBUTES),
+        _row("features", [", ".join(p.tags) or None for p in products]),
+        _row("in stock", ["yes" if p.in_stock else "no" for p in products]),
+    ]
+    return Comparison(products=[product_card(p) for p in products],
+                      rows=[row for row in rows if any(value is not None for value in row.values)])
+
+
+def related_products(shop: Shop, product_id: str, k: int = 4) -> ProductResults:
+    """Complements of a product: the best match in each *other* category next to it, the sibling categories
+    of the same aisle first (a tent: sleeping bags, camping chairs), then the rest of its department
+    (backpacks, headlamps). Found through search, so the same filters, ranking and logging apply."""
+    anchor = shop.product(product_id)
+    levels = anchor.category
+    if len(levels) < 2:
+        return ProductResults()
+    leaf, picked, seen_leaves = levels[-1], [], {levels[-1]}
+    for scope in (levels[-2], levels[0]) if len(levels) > 2 else (levels[0],):
+        request = SearchRequest(query=f"{scope} {' '.join(anchor.tags[:2])}".strip(), category=scope, k=100,
+                                user_id=shop.session.user_id)
+        for hit in shop.search.search(request).results:
+            hit_leaf = hit.category[-1] if hit.category else leaf
+            if hit_leaf not in seen_leaves:
+                seen_leaves.add(hit_leaf)
+                picked.append(hit)
+            if len(picked) == k:
+                break
+        if len(picked) == k:
+            break
+    request = SearchRequest(query=f"goes with {anchor.title}"[:1000], k=max(len(picked), 1),
+                            user_id=shop.session.user_id)
+    query_id = _log(shop, request, SearchResponse(query=request.query, mode="hybrid", results=picked,
+                                                  latency_ms=0.0))
+    products = [(hit, shop.search.get_product(hit.id)) for hit in picked]
+    return ProductResults(query_id=query_id, products=[
+        product_card(p, [f"goes with your {_noun(anchor)}", *reasons_for(p, None, getattr(hit, "why", []),
+                                                                          today=shop.today)][:2])
+        for hit, p in products if p is not None])
+
+
+def _noun(product: Product) -> str:
+    """The product's kind, singular: 'Tents' -> 'tent' (category names are plural nouns)."""
+    noun = product.category[-1].lower() if product.category else "item"
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def _row(attribute: str, values: list[str | None]) -> ComparisonRow:
+    return ComparisonRow(attribute=attribute, values=values, same=len({str(v).lower() for v in values}) == 1)
+
+
+def _text(product: Product) -> str:
+    return " ".join([product.title, product.description, *product.tags]).lower()
+
+
+def _log(shop: Shop, request: SearchRequest, response: SearchResponse) -> str | None:
+    if not shop.log_searches:
+        return None
+    response.query_id = uuid.uuid4().hex
+    log_search(shop.events, request, response, shop.session.id)
+    return response.query_id
+
+
+class ProductIdArgs(BaseModel):
+    product_id: str = Field(min_length=1, description="A product id from earlier results, e.g. 'OUT-000123'.")
+
+
+class CompareArgs(BaseModel):
+    product_ids: list[str] = Field(min_length=2, max_length=4, description="Two to four product ids.")
+
+
+class RelatedArgs(BaseModel):
+    product_id: str = Field(min_length=1, description="The product to find complements for.")
+    k: int = Field(default=4, ge=1, le=10)
+
+
+def search_products_tool(shop: Shop) -> StructuredTool:
+    return StructuredTool.from_function(
+        lambda **fields: search_products(shop, SearchProductsArgs(**fields)), name="search_products",
+        args_schema=SearchProductsArgs,
+        description="Search the store's catalog. Prices, brands, category, colour and size are hard filters: "
+                    "results never break them. Returns products with the reasons they fit.")
+
+
+def get_product_tool(shop: Shop) -> StructuredTool:
+    return StructuredTool.from_function(
+        lambda product_id: get_product(shop, product_id), name="get_product", args_schema=ProductIdArgs,
+        description="Everything the catalog says about one product: description, attributes, rating, reviews.")
+
+
+def compare_products_tool(shop: Shop) -> StructuredTool:
+    return StructuredTool.from_function(
+        lambda product_ids: compare_products(shop, product_ids), name="compare_products", args_schema=CompareArgs,
+        description="Compare products side by side: price, rating, brand, colour, size, material, features.")
+
+
+def related_products_tool(shop: Shop) -> StructuredTool:
+    return StructuredTool.from_function(
+        lambda product_id, k=4: related_products(shop, product_id, k), name="related_products",
+        args_schema=RelatedArgs,
+        description="Products that go with a product (complements from neighbouring categories).")
