@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         default=None, description="Python of the environment that has vLLM (for `shopassist llm serve`).")
 
     database_url: str | None = Field(
-        default=None, description="Where behaviour events go: sqlite:////abs/path.db or "
+        default=None, description="Where behaviour events and chat sessions go: sqlite:////abs/path.db or "
                                   "postgresql://user:password@host:5432/db; default sqlite:///<home>/shopassist.db.")
 
     # The chat assistant (assistant/chat): sessions live in the events database.

@@ -28,7 +28,6 @@ from . import distributed
 from .dataset import Impression
 
 SCALE = 20.0  # cosine -> logit temperature, sentence-transformers' default for this loss
-QUERY_TOKENS = 32
 PRODUCT_TOKENS = 128
 
 
@@ -83,16 +82,18 @@ def fine_tune(model, pairs: list[Pair], products: dict[str, Product], *, steps: 
             order += rng.sample(pairs, len(pairs))  # epochs of reshuffled pairs
         batch, order = order[:batch_size], order[batch_size:]
         batch = batch[rank::world] or batch[:1]
-        queries = _embed(trainable, model, [p.query for p in batch], QUERY_TOKENS)
         # Columns: every clicked product of the batch, then every skipped one; row i's answer is column i.
         documents = [product_document(products[p.clicked]) for p in batch]
         documents += [product_document(products[p.skipped]) for p in batch if p.skipped in products]
-        candidates = _embed(trainable, model, documents, PRODUCT_TOKENS)
+        # One forward pass for queries and products: DistributedDataParallel expects one per backward.
+        vectors = _embed(trainable, model, [p.query for p in batch] + documents, PRODUCT_TOKENS)
+        queries, candidates = vectors[:len(batch)], vectors[len(batch):]
         logits = SCALE * queries @ candidates.T
         # Another pair's click for the same query text is not a wrong answer: leave it out of the softmax.
-        same_query = torch.tensor([[a.query == b.query and i != j for j, b in enumerate(batch)]
-                                   for i, a in enumerate(batch)])
-        logits[:, :len(batch)] = logits[:, :len(batch)].masked_fill(same_query, float("-inf"))
+        same_query = torch.zeros_like(logits, dtype=torch.bool)
+        same_query[:, :len(batch)] = torch.tensor([[a.query == b.query and i != j for j, b in enumerate(batch)]
+                                                   for i, a in enumerate(batch)])
+        logits = logits.masked_fill(same_query, float("-inf"))
         loss = F.cross_entropy(logits, torch.arange(len(batch)))
         optimizer.zero_grad()
         loss.backward()

@@ -91,7 +91,7 @@ def test_every_product_validates_and_round_trips(catalog):
         assert Product.model_validate_json(line) == product
         assert tuple(product.category) == TYPES[product.category[-1]].category
         assert product.title.startswith(product.brand)
-        assert product.image_url == f"https://picsum.photos/seed/{product.id}/400/400"
+        assert product.image_url is None  # offline: the widget draws a placeholder tile
         assert product.url == f"/demo/products/{product.id}"
         assert 2 <= len(re.split(r"(?<=\.)\s+(?=[A-Z])", product.description)) <= 4, product.description
         assert len(product.reviews) <= min(3, product.review_count)

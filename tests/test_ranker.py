@@ -140,11 +140,11 @@ def test_api_search_uses_the_model_and_personalizes(trained, demo_retriever):
 
 
 def test_cli_eval_ranker_json_and_incremental_training(trained, demo_settings, monkeypatch, tmp_path, capsys):
-    settings, _, first = trained
+    settings, simulated, first = trained
     monkeypatch.setenv("SHOPASSIST_HOME", str(demo_settings.home))
     monkeypatch.setenv("SHOPASSIST_DATABASE_URL", settings.events_database_url)
     # The last ten days of the log only, to keep the test quick (and to exercise --since).
-    since = (report_end(settings) - timedelta(days=10)).isoformat()
+    since = (simulated.end - timedelta(days=10)).isoformat()
     assert main(["eval", "ranker", "--json", "--since", since, "--text-steps", "1", "--max-epochs", "3"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["models"]) == {"ranker", "lightgbm", "logreg", "popularity"}
@@ -162,14 +162,6 @@ def test_cli_eval_ranker_json_and_incremental_training(trained, demo_settings, m
     assert meta["report"]["text_tower"]["start"] == str(first / "text_encoder")
     assert active_model(tmp_path / "ranker-home") == second
     assert "now serving" in capsys.readouterr().out
-
-
-def report_end(settings):
-    store = open_event_store(settings.events_database_url)
-    try:
-        return max(e.timestamp for e in store.iter_events())
-    finally:
-        store.close()
 
 
 def test_a_search_for_nothing_known_still_answers(trained, demo_retriever):

@@ -63,6 +63,8 @@ def _facts(product: Product, why: Sequence[str], today: date) -> list[str]:
     reasons = []
     if "user_brand" in why and product.brand:
         reasons.append(f"you often buy {product.brand}")
+    if "user_price_band" in why:
+        reasons.append("in your usual price range")
     if product.list_price and product.price is not None and product.list_price > product.price:
         reasons.append(f"on sale, was ${product.list_price:,.2f}")
     rated = product.rating is not None and product.rating >= GOOD_RATING and product.review_count >= MIN_REVIEWS
@@ -75,4 +77,6 @@ def _facts(product: Product, why: Sequence[str], today: date) -> list[str]:
         reasons.append(rating)
     if new and "recency" not in why:
         reasons.append("new this month")
+    if "popularity" in why or "query_popularity" in why:
+        reasons.append("popular with other shoppers")
     return reasons

@@ -1,8 +1,9 @@
 """Chat sessions: what a conversation remembers between turns, kept in the events database.
 
-`SessionStore` is the contract; `open_session_store(url)` picks the backend from the same database URL as
-`ranking.event_store.open_event_store` (SQLite implemented; the SQL is plain enough for PostgreSQL:
-`ON CONFLICT ... DO UPDATE`, integer timestamps). A session expires when idle for the TTL: `get` no longer
+`SessionStore` is the contract and holds what does not depend on the database (the TTL arithmetic, the
+JSON, the statements, which both backends run); `open_session_store(url)` picks the backend from the same
+database URL as `ranking.event_store.open_event_store`: SQLite (`sqlite:///path`, below) or PostgreSQL
+(`postgresql://...`, in `sessions_postgres.py`). A session expires when idle for the TTL: `get` no longer
 returns it and the next write deletes it.
 """
 
@@ -54,13 +55,31 @@ class Session(BaseModel):
 
 
 class SessionStore(ABC):
-    @abstractmethod
+    """A session is one `chat_sessions` row: its id, user, last write and expiry (microseconds since the
+    epoch, UTC, from the store's clock) and the Session as JSON. Backends run the statements below."""
+
+    def __init__(self, ttl: timedelta, clock: Clock = utc_now):
+        self.ttl = ttl
+        self._clock = clock
+
     def get(self, session_id: str) -> Session | None:
         """The session, or None when there is none or it has expired."""
+        body = self._load(session_id, _micros(self._clock()))
+        return Session.model_validate_json(body) if body is not None else None
 
-    @abstractmethod
     def save(self, session: Session) -> None:
         """Store the session (one transaction), restarting its idle time; expired sessions are deleted."""
+        now = _micros(self._clock())
+        expires = now + self.ttl // timedelta(microseconds=1)
+        self._store((session.id, session.user_id, now, expires, session.model_dump_json()), now)
+
+    @abstractmethod
+    def _load(self, session_id: str, now_us: int) -> str | None:
+        """Run SELECT_BODY: the stored JSON of the session if it expires after now_us."""
+
+    @abstractmethod
+    def _store(self, row: tuple[str, str | None, int, int, str], now_us: int) -> None:
+        """In one transaction: DELETE_EXPIRED with now_us, then UPSERT the row."""
 
     def close(self) -> None:
         pass
@@ -70,10 +89,19 @@ def open_session_store(url: str, ttl: timedelta, clock: Clock = utc_now) -> Sess
     scheme, sep, rest = url.partition("://")
     if scheme == "sqlite" and sep and rest.startswith("/"):
         return SQLiteSessionStore(Path(rest[1:]), ttl, clock)  # sqlite:///relative.db, sqlite:////abs.db
-    if sep and scheme.startswith("postgres"):
-        raise ValueError("database_url: PostgreSQL is not supported yet for sessions, use sqlite:///PATH")
-    raise ValueError(f"database_url: expected sqlite:///PATH, got {url!r}")
+    if scheme in ("postgresql", "postgres") and sep:
+        from .sessions_postgres import PostgresSessionStore  # psycopg is only loaded when it is used
 
+        return PostgresSessionStore(url, ttl, clock)
+    raise ValueError(f"database_url: expected sqlite:///PATH or postgresql://USER@HOST:PORT/DB, got {url!r}")
+
+
+# The statements both backends run, with SQLite's `?` placeholders (PostgreSQL's store swaps them for `%s`).
+SELECT_BODY = "SELECT body FROM chat_sessions WHERE session_id = ? AND expires_us > ?"
+DELETE_EXPIRED = "DELETE FROM chat_sessions WHERE expires_us <= ?"
+UPSERT = ("INSERT INTO chat_sessions (session_id, user_id, updated_us, expires_us, body) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, updated_us = excluded.updated_us, "
+          "expires_us = excluded.expires_us, body = excluded.body")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chat_sessions (
@@ -93,10 +121,9 @@ def _micros(moment: datetime) -> int:
 
 class SQLiteSessionStore(SessionStore):
     def __init__(self, path: Path, ttl: timedelta, clock: Clock = utc_now):
+        super().__init__(ttl, clock)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.ttl = ttl
-        self._clock = clock
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # a session lost to a power cut is a chat restarted
@@ -107,24 +134,17 @@ class SQLiteSessionStore(SessionStore):
     def close(self) -> None:
         self._db.close()
 
-    def get(self, session_id: str) -> Session | None:
+    def _load(self, session_id: str, now_us: int) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT body FROM chat_sessions WHERE session_id = ? AND expires_us > ?",
-                                   (session_id, _micros(self._clock()))).fetchone()
-        return Session.model_validate_json(row[0]) if row else None
+            row = self._db.execute(SELECT_BODY, (session_id, now_us)).fetchone()
+        return row[0] if row else None
 
-    def save(self, session: Session) -> None:
-        now = _micros(self._clock())
-        expires = now + self.ttl // timedelta(microseconds=1)
+    def _store(self, row: tuple[str, str | None, int, int, str], now_us: int) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("DELETE FROM chat_sessions WHERE expires_us <= ?", (now,))
-                self._db.execute(
-                    "INSERT INTO chat_sessions (session_id, user_id, updated_us, expires_us, body) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, "
-                    "updated_us = excluded.updated_us, expires_us = excluded.expires_us, body = excluded.body",
-                    (session.id, session.user_id, now, expires, session.model_dump_json()))
+                self._db.execute(DELETE_EXPIRED, (now_us,))
+                self._db.execute(UPSERT, row)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

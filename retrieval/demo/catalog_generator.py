@@ -129,7 +129,7 @@ def _product(rng: random.Random, spec: _Spec, today: date) -> Product:
         price=price,
         list_price=list_price,
         attributes=_attributes(spec),
-        image_url=f"https://picsum.photos/seed/{spec.id}/400/400",
+        image_url=None,  # no photos of products that do not exist; and the demo must not call outside hosts
         url=f"/demo/products/{spec.id}",
         rating=rating,
         review_count=review_count,
