@@ -1,4 +1,5 @@
-"""Static pages served by the API (the full shopper widget and staff UI come with the chat pipeline)."""
+"""The API's home page: a plain product search over the catalog, linking to the demo shop, the staff UI and
+the API docs."""
 
 from pathlib import Path
 

@@ -1,6 +1,6 @@
 """Chat turn budgets (issue 5) on the 2,000-product demo store, built under benchmarks/out/chat/home on first use.
 
-    .venv/bin/python benchmarks/chat_bench.py turn [--rounds 10]
+    .venv/bin/python benchmarks/chat_bench.py turn [--rounds 20]
         A turn without LLM composition (template composer, no LLM): p50/p95 through `ChatService.turn`
         in-process and through `POST /v1/chat` (FastAPI TestClient), interleaved script by script, with
         `Retriever.search` timed on the very search requests those turns made as the baseline.
@@ -220,9 +220,10 @@ def bench_turn(args: argparse.Namespace) -> None:
     print(f"ratios: turn/search p50 {statistics.median(all_inproc) / b50:.1f}x p95 {pct(all_inproc, 0.95) / b95:.1f}x;"
           f" HTTP/search p50 {statistics.median(all_http) / b50:.1f}x p95 {pct(all_http, 0.95) / b95:.1f}x;"
           f" HTTP/turn p95 {pct(all_http, 0.95) / pct(all_inproc, 0.95):.2f}x")
-    print(f"ratios, turns that search: turn/search p50 {statistics.median(searched['inproc']) / b50:.1f}x "
-          f"p95 {pct(searched['inproc'], 0.95) / b95:.1f}x; HTTP/search p50 {statistics.median(searched['http']) / b50:.1f}x"
-          f" p95 {pct(searched['http'], 0.95) / b95:.1f}x")
+    s_inproc, s_http = searched["inproc"], searched["http"]
+    print(f"ratios, turns that search: turn/search p50 {statistics.median(s_inproc) / b50:.1f}x "
+          f"p95 {pct(s_inproc, 0.95) / b95:.1f}x; HTTP/search p50 {statistics.median(s_http) / b50:.1f}x"
+          f" p95 {pct(s_http, 0.95) / b95:.1f}x")
     print(f"searches per turn: mean {statistics.mean(searches_per_turn):.2f}, max {max(searches_per_turn)}; "
           f"composer: {dict(composers)}")
     print("by kind (in-process / HTTP):")
@@ -461,7 +462,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parts = parser.add_subparsers(dest="part", required=True)
     turn = parts.add_parser("turn")
-    turn.add_argument("--rounds", type=int, default=10, help="passes over every script per path (default 10)")
+    turn.add_argument("--rounds", type=int, default=20, help="passes over every script per path (default 20)")
     first = parts.add_parser("first-token")
     first.add_argument("--turns", type=int, default=18)
     load = parts.add_parser("load")

@@ -29,5 +29,20 @@ def is_main_process() -> bool:
 def wrap(model: torch.nn.Module) -> torch.nn.Module:
     """The module to call in the training loop: DistributedDataParallel when there are several processes."""
     if rank_and_world()[1] > 1:
-        return torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+        # static_graph: the same graph every step; it also lets unused parameters (the pooler) be skipped.
+        return torch.nn.parallel.DistributedDataParallel(model, static_graph=True)
     return model
+
+
+def from_main_process(value):
+    """Rank 0's `value`, on every process (e.g. the scratch directory rank 0 writes a model to)."""
+    if rank_and_world()[1] == 1:
+        return value
+    box = [value]
+    torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def barrier() -> None:
+    if rank_and_world()[1] > 1:
+        torch.distributed.barrier()

@@ -109,7 +109,12 @@ def onnx_encoder(model, directory: Path):
     sees exactly the vectors serving will compute (and encodes about 2.5x faster than torch on a CPU)."""
     from retrieval.embeddings import OnnxEmbedder
 
-    model.save(str(directory / "text_encoder"))
+    # Under torchrun every process has the same weights; the main one writes them (transformers saves on
+    # rank 0 only) and the others read its copy (one machine: a shared /tmp).
+    directory = distributed.from_main_process(directory)
+    if distributed.is_main_process():
+        model.save(str(directory / "text_encoder"))
+    distributed.barrier()
     return OnnxEmbedder(directory / "text_encoder", directory)
 
 

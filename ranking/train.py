@@ -4,8 +4,8 @@
    (features.py; training rows out-of-fold, the others from training-period tables only).
 2. Text tower: the packaged MiniLM (or the previous model's, when retraining incrementally) fine-tuned on
    (query, clicked product) pairs of the TRAINING period (text_tower.py).
-3. Head: RankerNet (model.py) trained with binary cross-entropy on training rows, evaluated after every
-   epoch on the validation period (AUC of the serving score); stops after `patience` epochs without a
+3. Head: RankerNet (model.py) trained with binary cross-entropy plus a listwise softmax within each search
+   on training rows, evaluated after every epoch on the validation period (AUC of the serving score); stops after `patience` epochs without a
    better one and keeps the best epoch's weights.
 4. Baselines (popularity, logistic regression, LightGBM) trained on the same rows; every model is then
    scored on the test period, which nothing above has seen.
@@ -36,7 +36,7 @@ from .baselines import FeatureSet, baseline_predictions, score_predictions, spli
 from .dataset import Impression, Split
 from .features import FEATURES
 from .metrics import auc
-from .model import RankerNet
+from .model import MAX_POSITION, RankerNet
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     config = config or TrainConfig()
     _seed_everything(config.seed)
     started = time.perf_counter()
+    # 1. Features.
     features = FeatureSet.build(split, products, vocabulary)
     if not split.validation:
         raise ValueError("need a validation period for early stopping")
@@ -86,16 +87,18 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     # 2. Text tower.
     from retrieval.embeddings import packaged_model_path
 
+    text_started = time.perf_counter()
     text_dir = init_from / "text_encoder" if init_from else (base_text_model or packaged_model_path())
     text_model = text_tower.load_text_model(text_dir)
     pairs = text_tower.click_pairs(split.train)
     steps = min(config.text_max_steps, int(np.ceil(config.text_epochs * len(pairs) / config.text_batch_size)))
     text_losses = text_tower.fine_tune(text_model, pairs, products, steps=steps,
                                        batch_size=config.text_batch_size, lr=config.text_lr, seed=config.seed)
-    text_seconds = time.perf_counter() - started
+    text_seconds = time.perf_counter() - text_started
     with tempfile.TemporaryDirectory() as scratch:
         encoder = text_tower.onnx_encoder(text_model, Path(scratch))
         vectors = _Vectors.encode(encoder, [split.train, split.validation, split.test], products)
+        distributed.barrier()  # every process has read rank 0's scratch copy before it is deleted
 
     # 3. Head.
     previous = _load_previous_head(init_from) if init_from else None
@@ -110,7 +113,7 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     test = _Tensors.build(split.test, features.X_test, mean, std, vectors)
     history = fit_head(net, train, validation, config)
     with torch.no_grad():
-        serving_bias = float(net.position_bias(train.positions.clamp(1, 50)).mean())
+        serving_bias = float(net.position_bias(train.positions.clamp(1, MAX_POSITION)).mean())
 
     # 4. Baselines on the same rows, and one table.
     predictions = baseline_predictions(split, features)
@@ -129,7 +132,8 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
 
 
 def fit_head(net: RankerNet, train: _Tensors, validation: _Tensors, config: TrainConfig) -> dict:
-    """Mini-batch BCE with early stopping on validation AUC; `net` ends with its best epoch's weights."""
+    """Mini-batches of whole searches, binary cross-entropy plus the listwise loss, early stopping on
+    validation AUC; `net` ends with its best epoch's weights."""
     generator = torch.Generator().manual_seed(config.seed)
     model = distributed.wrap(net)
     rank, world = distributed.rank_and_world()
