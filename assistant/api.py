@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import Body, FastAPI, HTTPException, Request
@@ -47,7 +47,10 @@ class Health(BaseModel):
     catalog_version: str | None
 
 
-def create_app(settings: Settings | None = None, retriever: Retriever | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, retriever: Retriever | None = None,
+               warm_up: bool = False) -> FastAPI:
+    """The app; `warm_up` (what `shopassist serve` asks for) loads the LLM and the ranker in the background at
+    start-up, so the first shopper does not wait for them."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -57,6 +60,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         app.state.intent_parser = services.intent_parser(settings, app.state.retriever)
         app.state.events = services.event_store(settings)
         app.state.chat = services.chat_service(settings, app.state.search, app.state.intent_parser, app.state.events)
+        if warm_up:
+            threading.Thread(target=_warm_up, args=(app,), name="warm-up", daemon=True).start()
         yield
         app.state.chat.close()
         app.state.events.close()
@@ -143,6 +148,16 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
     from .ui.app import mount_ui  # gradio is a heavy import: only for apps that are built
     return mount_ui(app)
+
+
+def _warm_up(app: FastAPI) -> None:
+    try:
+        app.state.intent_parser.llm()
+        ranker = getattr(app.state.search, "ranker", None)
+        if ranker is not None and ranker() is not None:
+            app.state.search.search(SearchRequest(query="warm up", k=1))
+    except Exception:  # noqa: BLE001 - the same loads happen (and report) on the first request
+        log.warning("warm-up failed; the first request will load what is missing", exc_info=True)
 
 
 def _unprocessable(errors: list[tuple[str, str]]) -> JSONResponse:

@@ -4,8 +4,8 @@ A product shown fewer than `max_impressions` times in the ranker's data window i
 uncertain, so instead of its predicted probability p it competes with a draw from
 Beta(PRIOR_STRENGTH * p + clicks, PRIOR_STRENGTH * (1 - p) + misses): the model's estimate, widened by how
 little evidence there is and narrowed as impressions come in. Draws that land high lift the product; at
-most `share` of the k shown slots can go to products lifted from below the top k, so the cost of exploring
-is bounded whatever the draws.
+most `share` of the k shown slots can go to products lifted from below the top k, and never one of the first
+`protected_slots` (where most clicks happen), so the cost of exploring is bounded whatever the draws.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ PRIOR_STRENGTH = 10.0  # the model's estimate counts as this many pseudo impress
 class Exploration:
     share: float = 0.1
     max_impressions: int = 20
+    protected_slots: int = 3  # the model's own top three stay on top
 
     def rerank(self, ids: list[str], probabilities: list[float], k: int, shown: dict[str, int],
                clicks: dict[str, int], rng: random.Random) -> tuple[list[str], set[str]]:
@@ -46,5 +47,9 @@ class Exploration:
                     continue
                 lifted.add(pid)
             shown_first.append(pid)
+        # Lifted products give way to the model's own picks in the protected slots.
+        keep = min(self.protected_slots, len(shown_first))
+        top = [pid for pid in shown_first if pid not in lifted][:keep]
+        shown_first = top + [pid for pid in shown_first if pid not in top]
         chosen = set(shown_first)
         return shown_first + [pid for pid in ids if pid not in chosen], lifted

@@ -55,6 +55,8 @@ class TrainConfig:
     head_lr: float = 2e-3
     weight_decay: float = 1e-4
     listwise_weight: float = 1.0  # 0: pointwise binary cross-entropy only
+    text_share: float = 0.5  # the oldest share of training searches whose clicks fine-tune the text tower
+    head_after_text: bool = True  # the head trains only on the training searches after the text window
     patience: int = 5
 
 
@@ -90,7 +92,11 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     text_started = time.perf_counter()
     text_dir = init_from / "text_encoder" if init_from else (base_text_model or packaged_model_path())
     text_model = text_tower.load_text_model(text_dir)
-    pairs = text_tower.click_pairs(split.train)
+    # The text tower learns from the OLDER part of the training period and the head from the newer part: a
+    # head trained on the very clicks the tower memorised would learn to over-trust the text match (the
+    # stacking leak that out-of-fold features avoid for behaviour, see features.py).
+    text_rows, head_rows = _split_training(split.train, config.text_share)
+    pairs = text_tower.click_pairs(text_rows)
     steps = min(config.text_max_steps, int(np.ceil(config.text_epochs * len(pairs) / config.text_batch_size)))
     text_losses = text_tower.fine_tune(text_model, pairs, products, steps=steps,
                                        batch_size=config.text_batch_size, lr=config.text_lr, seed=config.seed)
@@ -108,7 +114,9 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
         keep = [FEATURES.index(name) for name in HEAD_FEATURES]
         mean, std = features.X_train[:, keep].mean(0), features.X_train[:, keep].std(0) + 1e-6
         net = RankerNet(len(HEAD_FEATURES))
-    train = _Tensors.build(split.train, features.X_train, mean, std, vectors)
+    train = _Tensors.build(split.train[len(text_rows):] if config.head_after_text else split.train,
+                           features.X_train[len(text_rows):] if config.head_after_text else features.X_train,
+                           mean, std, vectors)
     validation = _Tensors.build(split.validation, features.X_validation, mean, std, vectors)
     test = _Tensors.build(split.test, features.X_test, mean, std, vectors)
     history = fit_head(net, train, validation, config)
@@ -246,6 +254,14 @@ class _Tensors:
             positions=torch.tensor([r.position for r in rows], dtype=torch.long),
             labels=torch.tensor([float(r.clicked) for r in rows], dtype=torch.float32),
             searches=_spans([r.query_id for r in rows]))
+
+
+def _split_training(rows: list[Impression], text_share: float) -> tuple[list[Impression], list[Impression]]:
+    """The training rows cut at a search boundary: the oldest `text_share` of searches, then the rest."""
+    searches = list(dict.fromkeys(r.query_id for r in rows))  # rows come oldest first, grouped by search
+    cut_search = searches[min(int(len(searches) * text_share), len(searches) - 1)] if searches else None
+    cut = next((i for i, r in enumerate(rows) if r.query_id == cut_search), len(rows))
+    return rows[:cut], rows[cut:]
 
 
 def _spans(query_ids: list[str]) -> list[tuple[int, int]]:

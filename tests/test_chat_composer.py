@@ -129,3 +129,25 @@ def test_local_model_streams_a_grounded_reply_with_a_fast_first_token(demo_setti
         assert set(said) <= known, (done["reply"], done["composer"])
     finally:
         chat.close()
+
+
+class StallingModel(GenericFakeChatModel):
+    """Streams its reply, then stalls before the last word (a slow model when the deadline passes)."""
+
+    def _stream(self, *args, **kwargs):
+        chunks = list(super()._stream(*args, **kwargs))
+        yield from chunks[:-1]
+        time.sleep(1.0)
+        yield chunks[-1]
+
+
+def test_half_a_sentence_at_the_deadline_is_never_sent(template_chat):
+    shown = template_chat.turn(ChatRequest(message="tent under $200")).products[0]
+    expected = template_chat.turn(ChatRequest(message="tent under $200")).reply
+    reply = f"The {shown.title.split(',')[0]} costs ${shown.price:,.2f} with {shown.rating} stars"
+    llm = LLM("stalling", StallingModel(messages=iter([AIMessage(content=reply)])))
+    chat = ChatService(template_chat.search, template_chat.intent_parser, template_chat.policies,
+                       template_chat.sessions, template_chat.events, lambda: llm, use_llm_for_intent=False,
+                       first_token_seconds=0.3)
+    response = chat.turn(ChatRequest(message="tent under $200"))
+    assert response.composer == "template" and response.reply == expected

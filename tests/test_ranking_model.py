@@ -47,6 +47,7 @@ def test_exploration_is_bounded_and_only_lifts_new_products():
         assert sorted(order) == sorted(ids)
         assert len(lifted) <= 2 and lifted <= set(ids[40:])
         assert set(order[:10]) - set(ids[:10]) == lifted  # only lifted products displace the model's top ten
+        assert not lifted & set(order[:3])  # and never into the first three slots
         lifted_total += len(lifted)
     assert lifted_total > 0  # new products do get shown
     assert Exploration(share=0.0).rerank(ids, probabilities, 10, shown, {}, random.Random(0)) == (ids, set())

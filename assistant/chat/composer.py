@@ -56,6 +56,7 @@ class Composer:
         self._held: list[str] = []  # grounded sentences waiting for one that carries the answer
         self._carried = not has_facts(findings)  # small talk needs no facts
         self._generation: threading.Thread | None = None
+        self._model_finished = False  # the model ended its reply itself (not cut off by a deadline)
 
     def stream(self) -> Iterator[str]:
         if self.written is not None:
@@ -77,6 +78,7 @@ class Composer:
 
     def _llm_sentences(self) -> Iterator[str]:
         buffer, read = "", 0
+        self._model_finished = False
         for piece in self._pieces(time.monotonic() + self.first_sentence_seconds):
             buffer += piece
             while (end := _SENTENCE_DONE.search(buffer)) is not None:
@@ -86,7 +88,9 @@ class Composer:
             if self._kept() >= MAX_SENTENCES or read >= 2 * MAX_SENTENCES or "\n\n" in buffer or \
                     len(self.text) + len(buffer) > self.max_chars:
                 return
-        if buffer.strip() and self._kept() < MAX_SENTENCES:  # the model stopped: its last sentence may lack a stop
+        # The model ended on its own: its last sentence may lack a full stop. Cut off by the deadline or the
+        # length cap instead, the buffer is half a sentence and is never sent.
+        if self._model_finished and buffer.strip() and self._kept() < MAX_SENTENCES:
             yield from self._checked(buffer.strip())
 
     def _kept(self) -> int:
@@ -122,6 +126,7 @@ class Composer:
                     self._held = []
                     return
                 if item is _END:
+                    self._model_finished = True
                     return
                 if isinstance(item, LLMUnavailable):
                     raise item

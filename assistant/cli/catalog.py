@@ -85,7 +85,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host, port = args.host or settings.host, args.port or settings.port
     print(f"shopassist serving on http://{host}:{port}  (API docs: /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings, warm_up=True), host=host, port=port, log_level="warning")
     return 0
 
 
