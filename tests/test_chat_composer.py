@@ -151,3 +151,11 @@ def test_half_a_sentence_at_the_deadline_is_never_sent(template_chat):
                        first_token_seconds=0.3)
     response = chat.turn(ChatRequest(message="tent under $200"))
     assert response.composer == "template" and response.reply == expected
+
+
+def test_a_search_that_found_nothing_is_answered_by_the_template(template_chat):
+    expected = template_chat.turn(ChatRequest(message="tent under $3"))
+    assert expected.products == []
+    chat = with_llm(template_chat, "Sorry, I'm sorry. I'm sorry.")
+    response = chat.turn(ChatRequest(message="tent under $3"))
+    assert response.composer == "template" and response.reply == expected.reply

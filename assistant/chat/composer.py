@@ -45,7 +45,10 @@ class Composer:
         self.findings = findings
         self.written = written
         self.message = message
-        self.llm = llm
+        # A search that found nothing: the template says what was searched and how to widen it; a small model
+        # only apologises (measured: "Sorry, I'm sorry. I'm sorry."), so it is not asked.
+        nothing_found = findings.results is not None and not findings.products
+        self.llm = None if nothing_found else llm
         self.max_chars = max_chars
         self.first_sentence_seconds = first_sentence_seconds
         self.draft = template_reply(findings, message)
