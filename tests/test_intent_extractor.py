@@ -285,6 +285,8 @@ def test_references_resolve_against_shown_products():
     ("what is your return policy?", "policy_question"),
     ("how long does shipping take", "policy_question"),
     ("do you price match?", "policy_question"),
+    ("is there a warranty on these boots?", "policy_question"),
+    ("does this tent have a warranty?", "policy_question"),
     ("can i pay with paypal", "policy_question"),
     ("add the second one to my cart", "add_to_cart"),
     ("i'll take it", "add_to_cart"),

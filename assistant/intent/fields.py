@@ -175,10 +175,10 @@ def read_action(message: Message, signals: bool, strong: bool, has_reference: bo
         if found:
             return action, confidence, _tokens_in(message, found.span()) if action == "compare" else set()
     policy = lex.POLICY_RE.search(text)
-    pointer = bool(lex.PRODUCT_POINTER_RE.search(text)) or has_reference
+    # "Is there a warranty on these boots?" is a policy question too: the store's guarantee covers every
+    # product, and a product's own data has no warranty field to answer from.
     if policy and (question or not (product_type or strong) or lex.POLICY_RE.fullmatch(product_type or "")
-                   or lex.POLICY_ACTION_RE.search(text)) and not (
-            pointer and question and re.match(r"warrant|guarantee", policy.group())):
+                   or lex.POLICY_ACTION_RE.search(text)):
         return "policy_question", 0.85 if question else 0.7, set()
     if _asks_about_shown_product(text, question, has_reference, product_type, signals, len(message.words)) \
             and not (has_previous and lex.HAVE_IT_IN_RE.search(text)):
