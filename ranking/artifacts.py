@@ -146,10 +146,10 @@ def model_card(meta: dict, rows: int) -> str:
         f"(from {report['periods']['test_start']}).",
         f"- Source: {window.get('source', 'event store')}. A log from `shopassist simulate` is SYNTHETIC.", "",
         "## Model", "",
-        f"- Text tower: MiniLM fine-tuned from `{report['text_tower']['start']}` on "
-        f"{report['text_tower']['pairs']} (query, clicked product) pairs from the oldest "
-        f"{meta['train_config']['text_share']:.0%} of the training searches, {report['text_tower']['steps']} steps; "
-        f"the head {'trains on the rest' if meta['train_config']['head_after_text'] else 'trains on all of them'}.",
+        f"- Text tower: MiniLM from `{report['text_tower']['start']}`, fine-tuned on {report['text_tower']['pairs']} "
+        f"(query, clicked product) pairs from the oldest {meta['train_config']['text_share']:.0%} of the training "
+        f"searches ({report['text_tower']['steps']} steps). Serving: the **{report['text_tower']['kept']}** tower, "
+        f"chosen by the head's validation AUC {json.dumps(report['text_tower']['validation_auc'])}.",
         f"- Head: DCN-v2 ({meta['net']['cross_layers']} cross layers, MLP {meta['net']['hidden']}) over "
         f"{len(meta['features'])} features + text cosine + projected text interaction; position is a "
         f"separate additive tower, dropped at serving. Best epoch {meta['best_epoch']} by validation AUC.",

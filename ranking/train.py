@@ -3,10 +3,11 @@
 1. Rows: impressions from the event log, split by time 70/15/15 (dataset.py); features for every row
    (features.py; training rows out-of-fold, the others from training-period tables only).
 2. Text tower: the packaged MiniLM (or the previous model's, when retraining incrementally) fine-tuned on
-   (query, clicked product) pairs of the TRAINING period (text_tower.py).
+   (query, clicked product) pairs of the older half of the TRAINING period (text_tower.py).
 3. Head: RankerNet (model.py) trained with binary cross-entropy plus a listwise softmax within each search
-   on training rows, evaluated after every epoch on the validation period (AUC of the serving score); stops after `patience` epochs without a
-   better one and keeps the best epoch's weights.
+   on training rows, evaluated after every epoch on the validation period (AUC of the serving score); stops
+   after `patience` epochs without a better one and keeps the best epoch's weights. It is trained twice, on
+   the fine-tuned and on the starting text tower; the better on validation serves.
 4. Baselines (popularity, logistic regression, LightGBM) trained on the same rows; every model is then
    scored on the test period, which nothing above has seen.
 
@@ -86,7 +87,7 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     if not split.validation:
         raise ValueError("need a validation period for early stopping")
 
-    # 2. Text tower.
+    # 2. Text tower: the starting tower (packaged MiniLM, or the previous model's) fine-tuned on clicks.
     from retrieval.embeddings import packaged_model_path
 
     text_started = time.perf_counter()
@@ -95,31 +96,37 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     # The text tower learns from the OLDER part of the training period and the head from the newer part: a
     # head trained on the very clicks the tower memorised would learn to over-trust the text match (the
     # stacking leak that out-of-fold features avoid for behaviour, see features.py).
-    text_rows, head_rows = _split_training(split.train, config.text_share)
+    text_rows, _ = _split_training(split.train, config.text_share)
     pairs = text_tower.click_pairs(text_rows)
     steps = min(config.text_max_steps, int(np.ceil(config.text_epochs * len(pairs) / config.text_batch_size)))
     text_losses = text_tower.fine_tune(text_model, pairs, products, steps=steps,
                                        batch_size=config.text_batch_size, lr=config.text_lr, seed=config.seed)
     text_seconds = time.perf_counter() - text_started
-    with tempfile.TemporaryDirectory() as scratch:
-        encoder = text_tower.onnx_encoder(text_model, Path(scratch))
-        vectors = _Vectors.encode(encoder, [split.train, split.validation, split.test], products)
-        distributed.barrier()  # every process has read rank 0's scratch copy before it is deleted
 
-    # 3. Head.
+    # 3. Head, once on the fine-tuned tower and once on the starting one; the validation period decides which
+    # pair serves (a fine-tune that does not beat its starting point on held-out searches is not shipped).
     previous = _load_previous_head(init_from) if init_from else None
     if previous:
-        net, mean, std = previous
+        _, mean, std = previous
     else:
         keep = [FEATURES.index(name) for name in HEAD_FEATURES]
         mean, std = features.X_train[:, keep].mean(0), features.X_train[:, keep].std(0) + 1e-6
-        net = RankerNet(len(HEAD_FEATURES))
-    train = _Tensors.build(split.train[len(text_rows):] if config.head_after_text else split.train,
-                           features.X_train[len(text_rows):] if config.head_after_text else features.X_train,
-                           mean, std, vectors)
-    validation = _Tensors.build(split.validation, features.X_validation, mean, std, vectors)
+    towers = [("fine-tuned", text_model, len(text_rows) if config.head_after_text else 0)] if text_losses else []
+    towers.append(("starting", text_tower.load_text_model(text_dir) if text_losses else text_model, 0))
+    candidates = []
+    for name, model, first_row in towers:
+        net = copy.deepcopy(previous[0]) if previous else RankerNet(len(HEAD_FEATURES))
+        with tempfile.TemporaryDirectory() as scratch:
+            encoder = text_tower.onnx_encoder(model, Path(scratch))
+            vectors = _Vectors.encode(encoder, [split.train, split.validation, split.test], products)
+            distributed.barrier()  # every process has read rank 0's scratch copy before it is deleted
+        train = _Tensors.build(split.train[first_row:], features.X_train[first_row:], mean, std, vectors)
+        validation = _Tensors.build(split.validation, features.X_validation, mean, std, vectors)
+        history = fit_head(net, train, validation, config)
+        candidates.append((max(history["validation_auc"]), name, model, net, history, train, vectors))
+        log.info("head on the %s text tower: validation AUC %.4f", name, candidates[-1][0])
+    _, kept, text_model, net, history, train, vectors = max(candidates, key=lambda c: c[0])
     test = _Tensors.build(split.test, features.X_test, mean, std, vectors)
-    history = fit_head(net, train, validation, config)
     with torch.no_grad():
         serving_bias = float(net.position_bias(train.positions.clamp(1, MAX_POSITION)).mean())
 
@@ -134,7 +141,8 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
                           "test_end": split.test[-1].timestamp.isoformat()},
               "training_seconds": round(time.perf_counter() - started, 1),
               "text_tower": {"pairs": len(pairs), "steps": len(text_losses), "seconds": round(text_seconds, 1),
-                             "start": str(text_dir)}}
+                             "start": str(text_dir), "kept": kept,
+                             "validation_auc": {c[1]: round(c[0], 4) for c in candidates}}}
     history["text_loss"] = text_losses
     return TrainedRanker(net, text_model, mean, std, serving_bias, config, report, history)
 
