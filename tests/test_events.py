@@ -84,6 +84,7 @@ def test_a_batch_stores_the_good_events_and_reports_the_bad_ones(client, setting
     (click(object_id=""), "object_id"),
     (click(colour="red"), "colour"),
     ({k: v for k, v in query().items() if k != "query_id"}, "query_id"),
+    (query(query_id="q\x001"), "query_id"),  # PostgreSQL text cannot hold NUL: a 422, not a 500 there
     ({"events": [click(position=-1), query(user_query=None)]}, "events.0.position"),
     ({"events": []}, "events"),
     ({"events": "nope"}, "events"),
