@@ -106,3 +106,82 @@ def test_reingesting_updates_and_never_duplicates(home, embedder, tmp_path):
     for mode in ("dense", "bm25", "hybrid"):
         hits = _search(home, embedder, "coffee beans", mode=mode, min_price=10.5, max_price=12)
         assert [h.id for h in hits] == ["J-2"], mode
+
+
+# ---------------------------------------------------------------- real third-party catalogs (tests/data/catalogs)
+
+CATALOGS = FEEDS.parent / "catalogs"
+
+
+def _rows(path, **kw):
+    from retrieval.ingest.pipeline import read_feed
+
+    rows = list(read_feed(path, **kw))
+    return {p.id: p for p in (r[1] for r in rows if isinstance(r, tuple))}, [r for r in rows if not isinstance(r, tuple)]
+
+
+def test_marketplace_csv_ids_prices_and_pipe_categories_with_slashes_inside_levels():
+    products, errors = _rows(CATALOGS / "bestbuy_marketplace.csv")
+    assert len(products) == 187 and errors == []
+    batteries = products["43900"]  # "Uniq Id" is the id, not the product URL
+    assert batteries.title == "Duracell - AAA Batteries (4-Pack)" and batteries.brand is None
+    assert batteries.price == 5.49 and batteries.description.startswith("Compatible with select electronic devices")
+    power_bank = next(p for p in products.values() if p.title == "Altec - 4000 mAh Power Bank - Black")
+    # " | " separates the levels; the "/" in "Portable Chargers/Power Packs" is part of a level's name
+    assert power_bank.category == ["Cell Phones", "Cell Phone Accessories", "Cell Phone Batteries & Power",
+                                   "Portable Chargers/Power Packs"]
+    fridge = next(p for p in products.values() if p.title.startswith("GE - Profile Series 25.4"))
+    assert fridge.price == 1799.99  # "$1,799.99"
+
+
+def test_nested_json_feed_google_cloud_retail_products():
+    products, errors = _rows(CATALOGS / "google_retail_products.jsonl")
+    assert len(products) == 200 and errors == []
+    pen = products["GGCOGOAC101259"]
+    assert (pen.title, pen.brand, pen.category) == ("#IamRemarkable Pen", "#IamRemarkable", ["Office"])
+    assert (pen.price, pen.list_price, pen.currency) == (16.0, 45.0, "USD")  # priceInfo.price / .originalPrice
+    assert pen.image_url.endswith("/GGCOGOAC101259.jpg") and pen.url.startswith("https://shop.googlemerchandisestore")
+    assert pen.attributes["color"] == "Blue"  # colorInfo.colorFamilies
+    assert pen.attributes["material"] == ["Metal", "Recycled Plastic"]  # attributes: [{key, value: {text}}]
+    sweater = products["GGOEAAEC172013"]
+    assert sweater.attributes["size"] == ["XS", "S", "M", "L", "XL"] and sweater.in_stock is False
+
+
+def test_json_list_values_are_several_values_and_nested_columns_can_be_mapped(home, embedder, tmp_path):
+    feed = tmp_path / "nested.jsonl"
+    feed.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "N-1", "title": "Canvas Tote Bag", "color": ["Red", "Navy"], "offer": {"amount": "19.50"}},
+        {"id": "N-2", "title": "Leather Tote Bag", "color": "Red", "offer": {"amount": "89"}},
+    ]) + "\n")
+    report = ingest_file(home, embedder, feed, mapping={"price": "offer.amount"})
+    assert report.ingested == 2
+    tote = home.open_active().products.get("N-1")
+    assert tote.attributes["color"] == ["Red", "Navy"] and tote.price == 19.5
+    assert {h.id for h in _search(home, embedder, "tote bag", color="navy")} == {"N-1"}
+
+
+def test_shopify_export_with_padded_header_and_metafield_attributes(tmp_path):
+    feed = tmp_path / "products_export_1.csv"
+    feed.write_text(
+        "Handle    ,Title      ,Body (HTML),Vendor ,Type,Variant Price,Option1 Name,Option1 Value,"
+        "Color (product.metafields.shopify.color-pattern),Fabric (product.metafields.shopify.fabric),"
+        "Google Shopping / Age Group\n"
+        "linen-shirt ,Linen Shirt ,<p>Airy</p>,Acme   ,Shirts,39.00,Size,M,Blue; White,Linen,adult\n"
+        "linen-shirt ,,,,,39.00,,L,,,\n")
+    products, errors = _rows(feed)
+    assert errors == []
+    shirt = products["linen-shirt"]
+    assert (shirt.title, shirt.brand, shirt.price) == ("Linen Shirt", "Acme", 39.0)
+    assert shirt.attributes == {"size": ["M", "L"], "color": ["Blue", "White"], "material": "Linen",
+                                "age_group": "adult"}
+
+
+def test_category_paths_split_on_their_own_separator_only():
+    from retrieval.ingest.cleaning import split_category
+
+    assert split_category("Toys & Games | Puzzles | Jigsaw Puzzles") == ["Toys & Games", "Puzzles", "Jigsaw Puzzles"]
+    assert split_category("Cell Phones > Portable Chargers/Power Packs") == ["Cell Phones", "Portable Chargers/Power Packs"]
+    assert split_category("Furniture / Living Room Furniture") == ["Furniture", "Living Room Furniture"]
+    # Best Buy's JSON: the path as a list of {id, name} records
+    assert split_category([{"id": "abcat0900000", "name": "Appliances"}, {"id": "x", "name": "Refrigerators"}]) \
+        == ["Appliances", "Refrigerators"]

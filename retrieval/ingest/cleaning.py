@@ -78,15 +78,22 @@ def parse_price(text: str | float | int | None, default_currency: str | None = N
     return Price(price=values[0], currency=currency)
 
 
-_CATEGORY_SPLIT = re.compile(r"\s*(?:\||>|/)\s*")
+# The strongest separator a path uses splits it, and only that one: in "Cell Phones > Portable Chargers/Power
+# Packs" or "Toys & Games | Puzzles | Jigsaw Puzzles" a "/" inside a level is part of its name.
+_CATEGORY_SEPARATORS = (re.compile(r"\s*>\s*"), re.compile(r"\s*\|\s*"), re.compile(r"\s*/\s*"))
 
 
 def split_category(text: str | list | None) -> list[str]:
     if not text:
         return []
-    if isinstance(text, list):
-        return [str(level).strip() for level in text if str(level).strip()]
-    return [level for level in _CATEGORY_SPLIT.split(strip_html(str(text))) if level]
+    if isinstance(text, list):  # levels, or level records ({"id": ..., "name": ...})
+        levels = [level.get("name") if isinstance(level, dict) else level for level in text]
+        return [str(level).strip() for level in levels if level is not None and str(level).strip()]
+    text = strip_html(str(text))
+    for separator in _CATEGORY_SEPARATORS:
+        if separator.search(text):
+            return [level for level in separator.split(text) if level]
+    return [text] if text else []
 
 
 def parse_bool(text: str | bool | None) -> bool | None:

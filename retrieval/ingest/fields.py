@@ -16,18 +16,21 @@ ATTRIBUTE_NAMES = ("color", "size", "material", "pattern", "style", "gender", "a
 
 # Column names people use for our fields (lower-cased), tried when no --map names the column.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "product_id", "product id", "sku", "item_id", "handle", "gtin", "mpn"),
+    "id": ("id", "product_id", "product id", "sku", "item_id", "uniq id", "uniq_id", "asin", "handle", "gtin", "mpn"),
     "title": ("title", "name", "product name", "product_name", "product title"),
-    "description": ("description", "body", "body (html)", "body_html", "details", "product description"),
-    "brand": ("brand", "vendor", "manufacturer"),
+    "description": ("description", "body", "body (html)", "body_html", "details", "product description",
+                    "about product", "about_product"),
+    "brand": ("brand", "vendor", "manufacturer", "brand name", "brands.0"),
     "category": ("category", "categories", "product_type", "product type", "type", "google_product_category",
                  "department"),
-    "price": ("price", "selling price", "current price", "variant price"),
+    "price": ("price", "selling price", "current price", "variant price", "priceinfo.price"),
     "sale_price": ("sale_price", "sale price"),
-    "currency": ("currency", "currency_code"),
-    "list_price": ("list_price", "list price", "compare_at_price", "compare at price", "msrp", "regular price"),
-    "image_url": ("image_url", "image", "image_link", "image link", "image src", "image url", "picture"),
-    "url": ("url", "link", "product url", "product_url"),
+    "currency": ("currency", "currency_code", "priceinfo.currencycode"),
+    "list_price": ("list_price", "list price", "compare_at_price", "compare at price", "msrp", "regular price",
+                   "priceinfo.originalprice"),
+    "image_url": ("image_url", "image", "image_link", "image link", "image src", "image url", "picture",
+                  "images.0.uri", "images.0.url", "images.0"),
+    "url": ("url", "link", "product url", "product_url", "uri"),
     "rating": ("rating", "stars", "average rating", "avg_rating"),
     "review_count": ("review_count", "reviews", "review count", "num_reviews", "ratings"),
     "in_stock": ("in_stock", "availability", "in stock", "stock", "available"),
@@ -38,8 +41,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "variants": ("variants",),
     "reviews": ("reviews",),
     "price_range": ("price_range",),
+    # attributes under other names (Google Cloud Retail's product JSON among them)
+    "color": ("color", "colour", "colorinfo.colorfamilies"),
+    "size": ("size", "sizes"),
+    "material": ("material", "materials"),
 }
-
 
 # Feed-only fields: a sale price, and Google's taxonomy as the fallback category.
 KNOWN_FIELDS = (*Product.model_fields, *ATTRIBUTE_NAMES, "sale_price", "google_category")
@@ -67,7 +73,7 @@ def resolve_columns(columns: list[str], mapping: dict[str, str] | None = None) -
                          f"the feed has: {', '.join(columns)}")
     lowered = {c.strip().lower(): c for c in columns}
     used = set(mapping.values())
-    for field, aliases in list(ALIASES.items()) + [(a, (a,)) for a in ATTRIBUTE_NAMES]:
+    for field, aliases in list(ALIASES.items()) + [(a, (a,)) for a in ATTRIBUTE_NAMES if a not in ALIASES]:
         if field in mapping:
             continue
         for alias in aliases:
@@ -103,16 +109,22 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
 
     attributes: dict[str, str | list[str]] = {}
     raw_attributes = values.get("attributes")
-    if isinstance(raw_attributes, str) and raw_attributes.strip().startswith("{"):
+    if isinstance(raw_attributes, str) and raw_attributes.strip()[:1] in ("{", "["):
         raw_attributes = _json_or_none(raw_attributes)
-    if isinstance(raw_attributes, dict):
-        for key, value in raw_attributes.items():
-            if isinstance(value, list):
-                attributes[str(key).lower()] = [str(v) for v in value if str(v).strip()]
-            elif value not in (None, ""):
-                attributes[str(key).lower()] = str(value)
+    for key, value in _attribute_items(raw_attributes):
+        if isinstance(value, list):
+            attributes[str(key).lower()] = [str(v) for v in value if str(v).strip()]
+        elif value not in (None, "") and str(value).strip():
+            attributes[str(key).lower()] = str(value)
     for name in ATTRIBUTE_NAMES:
-        value = strip_html(_text(values.get(name)))
+        raw = values.get(name)
+        if isinstance(raw, list):  # a JSON feed's list of values is several values, not one "A | B" value
+            listed = [strip_html(_text(v)) for v in raw]
+            listed = list(dict.fromkeys(v for v in listed if v))
+            if listed:
+                attributes[name] = listed[0] if len(listed) == 1 else listed
+            continue
+        value = strip_html(_text(raw))
         if value:
             attributes[name] = value
 
@@ -168,6 +180,24 @@ def parse_row(line: int, values: dict[str, Any]) -> ParsedRow:
         return RowError(line=line, reason=str(exc))
     except ValueError as exc:  # pydantic validation of an odd value
         return RowError(line=line, reason=f"invalid row: {str(exc).splitlines()[0]}")
+
+
+def _attribute_items(raw: Any) -> list[tuple[str, Any]]:
+    """{"material": "wool"} or a list of key/value records: [{"key": "material", "value": {"text": ["Wool"]}}]
+    (Google Cloud Retail) or [{"name": "material", "value": "wool"}]."""
+    if isinstance(raw, dict):
+        return list(raw.items())
+    items: list[tuple[str, Any]] = []
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        key = entry.get("key") or entry.get("name")
+        value = entry.get("value")
+        if isinstance(value, dict):  # Retail: {"text": [...]} or {"numbers": [...]}
+            value = value.get("text") or value.get("numbers")
+        if key and value not in (None, "", []):
+            items.append((str(key), [_text(v) for v in value] if isinstance(value, list) else value))
+    return items
 
 
 def _text(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ REQUIRED_COLUMNS = ("Handle",)
 def read_shopify_csv(path: Path) -> Iterator[ParsedRow]:
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.DictReader(handle)
+        # Exports re-saved by spreadsheet tools can pad the header ("Handle     ,Title    ,"): names are trimmed.
+        reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             yield RowError(line=1, reason=f"not a Shopify export: no {', '.join(missing)} column")
@@ -37,6 +40,31 @@ def read_shopify_csv(path: Path) -> Iterator[ParsedRow]:
             group.append(row)
         if group:
             yield _product(group_line, group)
+
+
+# Product-level attribute columns: category metafields ("Color (product.metafields.shopify.color-pattern)")
+# and the Google Shopping columns, by the label before any "(...)" or after "Google Shopping / ".
+METAFIELD_ATTRIBUTES = {"color": "color", "colour": "color", "color-pattern": "color", "size": "size",
+                        "material": "material", "fabric": "material", "pattern": "pattern", "age group": "age_group",
+                        "age_group": "age_group", "gender": "gender", "target gender": "gender",
+                        "flavor": "flavor", "scent": "scent"}
+_METAFIELD = re.compile(r"^(?:google shopping\s*/\s*)?(?P<label>[^(]+?)\s*(?:\(product\.metafields\.[^)]*\))?$", re.I)
+
+
+def _product_attributes(row: dict) -> dict[str, str | list[str]]:
+    found: dict[str, str | list[str]] = {}
+    for column, raw in row.items():
+        if not column or not raw or not raw.strip() or column.startswith(("Option", "Variant")):
+            continue
+        if "(product.metafields." not in column and not column.lower().startswith("google shopping"):
+            continue
+        match = _METAFIELD.match(column.strip())
+        name = METAFIELD_ATTRIBUTES.get(match["label"].strip().lower()) if match else None
+        if name and name not in found:
+            values = [v.strip() for v in re.split(r"[;|]", strip_html(raw)) if v.strip()]
+            if values:
+                found[name] = values[0] if len(values) == 1 else values
+    return found
 
 
 def _product(line: int, rows: list[dict]) -> ParsedRow:
@@ -73,6 +101,8 @@ def _product(line: int, rows: list[dict]) -> ParsedRow:
             if value not in values:
                 values.append(value)
     attributes = {k: v[0] if len(v) == 1 else v for k, v in attributes.items()}
+    for name, value in _product_attributes(first).items():
+        attributes.setdefault(name, value)  # a variant option says more than a product-level field
 
     status = parse_bool(first.get("Status"))
     published = parse_bool(first.get("Published"))

@@ -38,10 +38,36 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[Pa
             if not isinstance(record, dict):
                 yield RowError(line=line, reason="expected a JSON object")
                 continue
+            record = flatten(record)
             key = tuple(record)
             if key not in columns_cache:
                 columns_cache[key] = resolve_columns(list(record), mapping if _has_all(record, mapping) else None)
             yield parse_row(line, {field: record.get(column) for field, column in columns_cache[key].items()})
+
+
+def flatten(record: dict, depth: int = 3) -> dict:
+    """The record plus a dotted key for each nested value, so that nested feeds can be mapped:
+    {"priceInfo": {"price": "16"}, "images": [{"uri": "u"}]} also has "priceInfo.price" and "images.0.uri"
+    (of a list, only the first element is named). Top-level keys keep their structured values."""
+    flat = dict(record)
+
+    def walk(prefix: str, value, level: int) -> None:
+        if level > depth:
+            return
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                name = f"{prefix}.{key}"
+                flat.setdefault(name, inner)
+                walk(name, inner, level + 1)
+        elif isinstance(value, list) and value:
+            name = f"{prefix}.0"
+            flat.setdefault(name, value[0])
+            walk(name, value[0], level + 1)
+
+    for key, value in record.items():
+        if isinstance(value, (dict, list)):
+            walk(str(key), value, 1)
+    return flat
 
 
 def _has_all(record: dict, mapping: dict[str, str] | None) -> bool:
