@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install vllm-env browser run test test-fast bench lock clean
+.PHONY: install vllm-env browser run lint-imports test test-fast bench lock clean
 
 install: $(STAMP)
 
@@ -43,12 +43,17 @@ $(CHROMIUM):
 run: install
 	$(BIN)/shopassist demo
 
+# The architecture (pyproject.toml [tool.importlinter]): layers run one way, no import cycles.
+lint-imports: install
+	$(BIN)/lint-imports
+
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
-test: install vllm-env browser
+test: install vllm-env browser lint-imports
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
-test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+# Unit tests only (fakes, tiny fixtures; no demo store, no servers): under a minute.
+test-fast: install lint-imports
+	$(BIN)/python -m pytest -q -m "unit"; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 bench: install
 	$(BIN)/python benchmarks/retrieval_bench.py --products 2000 100000

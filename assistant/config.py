@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         return self.home / "models"
 
+    @property
+    def serves_llm(self) -> bool:
+        """Whether the LLM is a server (fast enough to help parse every chat message). The in-process local
+        model takes seconds per intent, which would break the 2 s first-token budget: chat parses with rules."""
+        return self.llm == "openai" or (self.llm == "auto" and self.llm_url is not None)
+
     @cached_property
     def events_database_url(self) -> str:
         # SQLAlchemy's spelling: sqlite:/// + a relative path, or sqlite://// + an absolute one.

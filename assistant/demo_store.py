@@ -8,7 +8,7 @@ from pathlib import Path
 from retrieval.demo.catalog_generator import write_demo_files
 from retrieval.ingest.pipeline import ingest_products, read_feed
 
-from . import services
+from .services import Services
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -24,12 +24,13 @@ def demo_queries_path(settings: Settings) -> Path:
 
 def ensure_demo_store(settings: Settings) -> bool:
     """Build the demo store unless a catalog is already serving. Returns whether it built one."""
-    home = services.catalog_home(settings)
+    services = Services(settings)
+    home = services.catalog_home
     if home.active_name() is not None:
         return False
     directory = demo_dir(settings)
     write_demo_files(directory, n=settings.demo_products, seed=settings.demo_seed)
-    report = ingest_products(home, services.embedder(settings), read_feed(directory / "catalog.jsonl", "jsonl"),
+    report = ingest_products(home, services.embedder, read_feed(directory / "catalog.jsonl", "jsonl"),
                              replace=True)
     log.info("demo store: %d products indexed", report.ingested + report.updated)
     return True

@@ -1,116 +1,158 @@
-"""Builds the long-lived objects (catalog, embedder, retriever) from the one Settings object."""
+"""`Services`: every long-lived object of a running shopassist, built from the one Settings object.
+
+Built once and shared: the API builds one at start-up (and its routes get the parts through FastAPI
+dependencies), the CLI builds one per command, the Gradio UI uses the API's, tests build their own. Each
+part is created on first use, so a command that only searches never loads the LLM or opens the database.
+
+    services = Services(settings)
+    services.search.search(SearchRequest(query="tent"))      # retrieval + the trained ranker
+    services.chat.turn(ChatRequest(message="tents under $200"))
+    services.close()
+"""
 
 from __future__ import annotations
 
-import threading
+import logging
+from datetime import timedelta
+from functools import cached_property
 
 from ranking.event_store import EventStore, open_event_store
+from ranking.exploration import Exploration
+from ranking.serving import RankedSearch
 from retrieval.catalog import CatalogHome
 from retrieval.embeddings import Embedder, load_embedder
+from retrieval.models import SearchRequest
+from retrieval.policies import PolicyIndex
+from retrieval.reloading import Reloading
 from retrieval.search import Retriever
 from retrieval.vector_store import chroma_client
+from tools import ProductSearch
 
 from .config import Settings
+from .intent import query_parser
+
+log = logging.getLogger(__name__)
 
 
-def catalog_home(settings: Settings) -> CatalogHome:
-    client = chroma_client(settings.chroma_dir, settings.chroma_host, settings.chroma_port)
-    return CatalogHome(settings.catalog_dir, client)
+class Services:
+    def __init__(self, settings: Settings, *, retriever: Retriever | None = None,
+                 search: ProductSearch | None = None):
+        """`retriever` and `search` replace the ones the settings describe (tests, benchmarks)."""
+        self.settings = settings
+        if retriever is not None:
+            self.retriever = retriever
+            self.catalog_home = retriever.home
+        if search is not None:
+            self.search = search
 
+    # ------------------------------------------------------------------ catalog and search
 
-def embedder(settings: Settings) -> Embedder:
-    model = str(settings.embedding_model) if settings.embedding_model else None
-    return load_embedder(model, settings.embedding_backend, str(settings.models_dir), settings.embedding_batch_size)
+    @cached_property
+    def catalog_home(self) -> CatalogHome:
+        settings = self.settings
+        return CatalogHome(settings.catalog_dir, chroma_client(settings.chroma_dir, settings.chroma_host,
+                                                               settings.chroma_port))
 
+    @cached_property
+    def embedder(self) -> Embedder:
+        settings = self.settings
+        model = str(settings.embedding_model) if settings.embedding_model else None
+        return load_embedder(model, settings.embedding_backend, str(settings.models_dir),
+                             settings.embedding_batch_size)
 
-def retriever(settings: Settings) -> Retriever:
-    return Retriever(catalog_home(settings), embedder(settings), settings.candidates, settings.rrf_k)
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.catalog_home, self.embedder, self.settings.candidates, self.settings.rrf_k)
 
+    @cached_property
+    def search(self) -> ProductSearch:
+        """Search as shoppers get it: retrieval, then the trained ranker when there is one."""
+        settings = self.settings
+        exploration = Exploration(settings.explore_share, settings.explore_max_impressions) \
+            if settings.explore_share > 0 else None
+        return RankedSearch(self.retriever, query_parser, settings.ranker_dir, settings.models_dir,
+                            settings.rerank_top_k, exploration, model_dir=settings.ranker_model)
 
-def product_search(settings: Settings, retriever: Retriever):
-    """Search as shoppers get it: retrieval, then the trained ranker when there is one.
+    @cached_property
+    def policies(self) -> PolicyIndex:
+        """The store's policies: `policies_dir`, else the demo store's copy in the data home, else the packaged
+        demo."""
+        from retrieval.demo.catalog_generator import POLICIES_DIR
 
-    The returned object has `.search(SearchRequest) -> SearchResponse` and `.get_product(id)`.
-    """
-    from ranking.exploration import Exploration
-    from ranking.serving import RankedSearch
+        directory = self.settings.policies_dir or self.settings.home / "demo" / "policies"
+        return PolicyIndex.from_dir(directory if directory.is_dir() or self.settings.policies_dir else POLICIES_DIR)
 
-    exploration = Exploration(settings.explore_share, settings.explore_max_impressions) \
-        if settings.explore_share > 0 else None
-    return RankedSearch(retriever, settings.ranker_dir, settings.models_dir, settings.rerank_top_k, exploration,
-                        model_dir=settings.ranker_model)
+    # ------------------------------------------------------------------ language
 
+    @cached_property
+    def llm_loader(self) -> Reloading:
+        """The configured LLM, created on first use (the local one converts its model once per machine)."""
+        from .llm.backends import get_llm
 
-def event_store(settings: Settings) -> EventStore:
-    return open_event_store(settings.events_database_url)
+        return Reloading(lambda _: get_llm(self.settings))
 
+    def llm(self):
+        return self.llm_loader.get(None)
 
-def llm(settings: Settings):
-    """The configured LLM, created on first use (the local one converts its model once per machine)."""
-    from .llm.backends import get_llm
+    @cached_property
+    def intent_parser(self):
+        """An IntentParser whose vocabulary follows the serving catalog and whose LLM loads on first need."""
+        from .intent.parser import IntentParser
+        from .intent.vocabulary import CatalogVocabulary
 
-    return get_llm(settings)
+        def load_vocabulary(stamp) -> CatalogVocabulary | None:
+            version = self.catalog_home.open_active()
+            return CatalogVocabulary.from_products(version.products.iter_products()) if version else None
 
+        vocabularies = Reloading(load_vocabulary)
 
-def intent_parser(settings: Settings, retriever: Retriever | None = None):
-    """An IntentParser whose vocabulary follows the serving catalog and whose LLM loads on first need."""
-    from .intent.parser import IntentParser
-    from .intent.vocabulary import CatalogVocabulary
+        def vocabulary() -> CatalogVocabulary | None:
+            # Before any ingest there is no catalog to learn from (and nothing to open).
+            if "catalog_home" not in self.__dict__ and not (self.settings.catalog_dir / "ACTIVE").exists():
+                return None
+            return vocabularies.get(self.catalog_home.stamp())
 
-    cache: dict = {"stamp": None, "vocabulary": None, "llm": None, "llm_loaded": False}
-    lock = threading.Lock()
+        return IntentParser(vocabulary, self.llm)
 
-    def vocabulary() -> CatalogVocabulary | None:
-        if retriever is None:
-            return None
-        stamp = retriever.home.stamp()
-        if stamp != cache["stamp"]:
-            with lock:
-                if stamp != cache["stamp"]:
-                    version = retriever.home.open_active()
-                    cache["vocabulary"] = CatalogVocabulary.from_products(version.products.iter_products()) \
-                        if version else None
-                    cache["stamp"] = stamp
-        return cache["vocabulary"]
+    # ------------------------------------------------------------------ state
 
-    def get_llm():
-        if not cache["llm_loaded"]:
-            with lock:
-                if not cache["llm_loaded"]:
-                    cache["llm"], cache["llm_loaded"] = llm(settings), True
-        return cache["llm"]
+    @cached_property
+    def events(self) -> EventStore:
+        return open_event_store(self.settings.events_database_url)
 
-    return IntentParser(vocabulary, get_llm)
+    @cached_property
+    def sessions(self):
+        from .chat.session_store import open_session_store
 
+        return open_session_store(self.settings.events_database_url,
+                                  timedelta(minutes=self.settings.session_ttl_minutes))
 
-def policy_index(settings: Settings):
-    """The store's policies: `policies_dir`, else the demo store's copy in the data home, else the packaged demo."""
-    from retrieval.demo.catalog_generator import POLICIES_DIR
-    from retrieval.policies import PolicyIndex
+    # ------------------------------------------------------------------ the assistant
 
-    directory = settings.policies_dir or settings.home / "demo" / "policies"
-    return PolicyIndex.from_dir(directory if directory.is_dir() or settings.policies_dir else POLICIES_DIR)
+    @cached_property
+    def chat(self):
+        """The chat turn pipeline (assistant/chat) over the search, parser, policies and stores above. One
+        model parses and composes (one load; the local backend's prompt caches serve both), unless
+        `chat_composer` is template."""
+        from .chat.service import ChatOptions, ChatService
 
+        composer_llm = (lambda: None) if self.settings.chat_composer == "template" else self.llm
+        return ChatService(self.search, self.intent_parser, self.policies, self.sessions, self.events,
+                           composer_llm, ChatOptions.from_settings(self.settings))
 
-def chat_service(settings: Settings, search, intent_parser, events: EventStore):
-    """The chat turn pipeline (assistant/chat) over the running search, parser and event store; sessions go
-    into the events database. The LLM composes replies unless `chat_composer` is template (or there is none)."""
-    from datetime import timedelta
+    def warm_up(self) -> None:
+        """Load the LLM and the ranker now, so the first shopper does not wait for them."""
+        try:
+            self.llm()
+            ranker = getattr(self.search, "ranker", None)
+            if ranker is not None and ranker() is not None:
+                self.search.search(SearchRequest(query="warm up", k=1))
+        except Exception:  # noqa: BLE001 - the same loads happen (and report) on the first request
+            log.warning("warm-up failed; the first request will load what is missing", exc_info=True)
 
-    from .chat.service import ChatService
-    from .chat.sessions import open_session_store
+    def close(self) -> None:
+        """Close what was opened (parts never used were never opened)."""
+        for name in ("sessions", "events"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
 
-    sessions = open_session_store(settings.events_database_url, timedelta(minutes=settings.session_ttl_minutes))
-    # One model for parsing and composing: one load, and the local backend's prompt caches serve both.
-    composer_llm = (lambda: None) if settings.chat_composer == "template" else intent_parser.llm
-    return ChatService(search, intent_parser, policy_index(settings), sessions, events, composer_llm,
-                       results=settings.chat_results, history=settings.chat_history_turns,
-                       reply_chars=settings.chat_reply_chars, first_token_seconds=settings.chat_first_token_seconds,
-                       use_llm_for_intent=_serves_llm(settings),
-                       tool_calling=settings.chat_tool_calling and _serves_llm(settings))
-
-
-def _serves_llm(settings: Settings) -> bool:
-    """Whether the LLM is a server (fast enough to help parse every chat message). The in-process local model
-    takes seconds per intent, which would break the 2 s first-token budget: chat parses with rules then."""
-    return settings.llm == "openai" or (settings.llm == "auto" and settings.llm_url is not None)

@@ -7,7 +7,6 @@ row-aligned vector snapshot, so a filtered search is both fast and complete (k r
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from .embeddings import Embedder
 from .filters import FacetIndex
 from .lexical import BM25Index
 from .models import Product, SearchHit, SearchRequest, SearchResponse
+from .reloading import Reloading
 from .vector_store import exact_top_k
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ class _Serving:
     lexical: BM25Index | None
     facets: FacetIndex | None
     vectors: np.ndarray | None
-    products: dict[str, Product] | None = None  # the whole catalog, loaded on first need (the ranker's)
 
 
 class Retriever:
@@ -50,16 +49,12 @@ class Retriever:
         self.embedder = embedder
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self._serving = _Serving((None, 0.0), None, None, None, None)
-        self._lock = threading.Lock()
+        self._serving: Reloading[tuple[str | None, float], _Serving] = Reloading(self._load)
+        # The whole catalog by id, for the ranker's feature tables: loaded on first need, once per version.
+        self._products: Reloading[tuple[str | None, float], dict[str, Product]] = Reloading(self._load_products)
 
     def _current(self) -> _Serving:
-        stamp = self.home.stamp()
-        if stamp != self._serving.stamp:
-            with self._lock:
-                if stamp != self._serving.stamp:
-                    self._serving = self._load(stamp)
-        return self._serving
+        return self._serving.get(self.home.stamp())
 
     def _load(self, stamp: tuple[str | None, float]) -> _Serving:
         name = stamp[0]
@@ -87,13 +82,11 @@ class Retriever:
 
     def catalog_products(self) -> dict[str, Product]:
         """Every product of the serving version, by id (loaded once per version)."""
-        serving = self._current()
-        if serving.products is None:
-            with self._lock:
-                if serving.products is None:
-                    serving.products = {p.id: p for p in serving.version.products.iter_products()} \
-                        if serving.version else {}
-        return serving.products
+        return self._products.get(self._current().stamp)
+
+    def _load_products(self, stamp: tuple[str | None, float]) -> dict[str, Product]:
+        version = self._current().version
+        return {p.id: p for p in version.products.iter_products()} if version else {}
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()

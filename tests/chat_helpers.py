@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant import services
 from assistant.chat.models import ChatRequest, ChatResponse
 from assistant.chat.service import ChatService
 from assistant.config import Settings
+from assistant.services import Services
 
 
 def chat_settings(demo_settings: Settings, tmp: Path, **fields) -> Settings:
@@ -16,8 +16,7 @@ def chat_settings(demo_settings: Settings, tmp: Path, **fields) -> Settings:
 
 
 def chat_service(settings: Settings, retriever) -> ChatService:
-    return services.chat_service(settings, services.product_search(settings, retriever),
-                                 services.intent_parser(settings, retriever), services.event_store(settings))
+    return Services(settings, retriever=retriever).chat
 
 
 class Conversation:

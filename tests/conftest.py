@@ -1,4 +1,9 @@
-"""Shared fixtures: the real embedder, real Chroma (embedded) catalogs in temp dirs, and the demo store."""
+"""Shared fixtures: the real embedder, real Chroma (embedded) catalogs in temp dirs, and the demo store.
+
+Tiers (markers set here, by what a test uses): `unit` (fakes and tiny fixtures: `make test-fast`, under a
+minute), `integration` (the real embedder, a catalog, the demo store or a PostgreSQL server), `slow`
+(end to end: servers, subprocesses, browsers, the local LLM; marked in the test modules). `make test` runs all.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,18 @@ from retrieval.search import Retriever  # noqa: E402
 from retrieval.vector_store import chroma_client  # noqa: E402
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
+# Fixtures that load a model, build a catalog or start a server: a test using any of them is an integration test.
+INTEGRATION_FIXTURES = {"embedder", "home", "demo_settings", "demo_retriever", "postgres_server", "postgres_url",
+                        "local_model_dir", "local_llm"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slow") or item.get_closest_marker("integration"):
+            continue
+        heavy = INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())) or \
+            "postgres" in getattr(getattr(item, "callspec", None), "id", "")  # a backend picked by parameter
+        item.add_marker(pytest.mark.integration if heavy else pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +63,9 @@ def demo_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def demo_retriever(demo_settings, embedder) -> Retriever:
-    from assistant import services
+    from assistant.services import Services
 
-    return Retriever(services.catalog_home(demo_settings), embedder)
+    return Retriever(Services(demo_settings).catalog_home, embedder)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.chat.models import ChatRequest
-from assistant.chat.service import ChatService
+from assistant.chat.service import ChatOptions, ChatService
 from assistant.llm import LLM
 
 
@@ -36,8 +36,7 @@ def base(demo_settings, demo_retriever, tmp_path_factory):
 def agent_chat(base: ChatService, *messages: AIMessage) -> tuple[ChatService, ToolCallingFake]:
     model = ToolCallingFake(messages=iter(messages), bound=[])
     llm = LLM("fake-tools", model)
-    return ChatService(base.search, base.intent_parser, base.policies, base.sessions, base.events, lambda: llm,
-                       use_llm_for_intent=False, tool_calling=True), model
+    return ChatService(base.search, base.intent_parser, base.policies, base.sessions, base.events, lambda: llm, options=ChatOptions(use_llm_for_intent=False, tool_calling=True)), model
 
 
 def test_the_model_searches_with_filters_and_its_grounded_reply_is_kept(base):
@@ -67,6 +66,18 @@ def test_too_many_rounds_or_a_failing_model_falls_back_to_the_router(base):
     assert response.composer == "template" and response.products
     assert all(card.price <= 70 for card in response.products)
     broken = ChatService(base.search, base.intent_parser, base.policies, base.sessions, base.events,
-                         lambda: LLM("no-tools", GenericFakeChatModel(messages=iter([]))), tool_calling=True,
-                         use_llm_for_intent=False)
+                         lambda: LLM("no-tools", GenericFakeChatModel(messages=iter([]))), options=ChatOptions(tool_calling=True, use_llm_for_intent=False))
     assert broken.turn(ChatRequest(message="coffee maker under $70")).products  # bind_tools unsupported
+
+
+def test_show_me_more_through_tool_calls_never_repeats(base):
+    """The tool-calling path records what it showed (Session.show), so "show me more" skips it as the router
+    does, even though the model itself cannot know which ids were shown."""
+    chat, _ = agent_chat(base, calls("search_products", query="tent", k=3), AIMessage("Here are some tents."),
+                         calls("search_products", query="tent", k=3), AIMessage("Here are more tents."))
+    first = chat.turn(ChatRequest(message="tents"))
+    more = chat.turn(ChatRequest(message="show me more", session_id=first.session_id))
+    assert len(first.products) == 3 and len(more.products) == 3
+    assert not {card.id for card in first.products} & {card.id for card in more.products}
+    session = base.sessions.get(first.session_id)
+    assert session.seen_ids == [card.id for card in first.products + more.products]

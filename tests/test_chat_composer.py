@@ -13,13 +13,13 @@ from chat_helpers import chat_service, chat_settings
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant import services
 from assistant.chat.composer import Composer
 from assistant.chat.grounding import Grounding
-from assistant.chat.models import ChatRequest
-from assistant.chat.pipeline import Findings
-from assistant.chat.service import ChatService
+from assistant.chat.models import ChatRequest, DoneEvent, TokenEvent
+from assistant.chat.routes.policy import PolicyFindings
+from assistant.chat.service import ChatOptions, ChatService
 from assistant.config import Settings
+from assistant.services import Services
 from assistant.llm import LLM, prepare_local_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,8 +40,7 @@ def template_chat(demo_settings, demo_retriever, tmp_path_factory):
 def with_llm(chat: ChatService, *replies: str) -> ChatService:
     """The same services, composing with an LLM that answers `replies` in turn."""
     llm = scripted_llm(*replies)
-    return ChatService(chat.search, chat.intent_parser, chat.policies, chat.sessions, chat.events, lambda: llm,
-                       use_llm_for_intent=False)
+    return ChatService(chat.search, chat.intent_parser, chat.policies, chat.sessions, chat.events, lambda: llm, options=ChatOptions(use_llm_for_intent=False))
 
 
 def test_grounding_flags_invented_prices_numbers_and_names():
@@ -62,11 +61,11 @@ def test_a_hallucinated_sentence_is_dropped_and_the_grounded_one_kept(template_c
     good = f"The {name} costs ${shown.price:,.2f}."
     chat = with_llm(template_chat, f"{good} The Nike Air Tent is only $12.34! Want me to compare them?")
     events = list(chat.stream(ChatRequest(message="tent under $200", stream=True)))
-    done = events[-1][1]
-    assert done["composer"] == "llm"
-    assert done["reply"] == f"{good} Want me to compare them?"
-    streamed = "".join(data["text"] for name, data in events if name == "token")
-    assert streamed == done["reply"] and "Nike" not in streamed and "12.34" not in streamed
+    done = events[-1].response
+    assert done.composer == "llm"
+    assert done.reply == f"{good} Want me to compare them?"
+    streamed = "".join(event.text for event in events if isinstance(event, TokenEvent))
+    assert streamed == done.reply and "Nike" not in streamed and "12.34" not in streamed
 
 
 def test_a_reply_with_nothing_grounded_falls_back_to_the_template(template_chat):
@@ -91,11 +90,11 @@ def test_small_talk_before_the_answer_waits_for_the_answer(template_chat):
 def test_the_prompt_is_the_prompt_files_with_facts_and_the_draft(template_chat):
     llm = scripted_llm("Refunds reach card accounts in 5-7 business days after that.")
     chat = ChatService(template_chat.search, template_chat.intent_parser, template_chat.policies,
-                       template_chat.sessions, template_chat.events, lambda: llm, use_llm_for_intent=False)
+                       template_chat.sessions, template_chat.events, lambda: llm, options=ChatOptions(use_llm_for_intent=False))
     response = chat.turn(ChatRequest(message="how long do refunds take?"))
     assert response.composer == "llm" and response.policies[0].title == "Refund timing"
     assert response.reply == "Refunds reach card accounts in 5-7 business days after that."
-    composer = Composer(Findings("policy", response.intent, policies=response.policies), "how long?", None)
+    composer = Composer(PolicyFindings(response.intent, policies=response.policies), "how long?", None)
     messages = composer.messages()
     assert messages[0].type == "system" and "Never invent" in messages[0].content
     assert [m.type for m in messages[1:-1]] == ["human", "ai"] * 3
@@ -109,17 +108,17 @@ def test_local_model_streams_a_grounded_reply_with_a_fast_first_token(demo_setti
     settings = chat_settings(demo_settings, tmp_path, llm="local", llm_timeout=60.0)
     local = Settings(home=REPO / ".shopassist-test-cache", llm="local", llm_url=None, local_model=None)
     settings.local_model = prepare_local_model(local)  # the converted model cached by tests/test_llm.py
-    chat = services.chat_service(settings, demo_retriever, services.intent_parser(settings, demo_retriever),
-                                 services.event_store(settings))
+    chat = Services(settings, retriever=demo_retriever, search=demo_retriever).chat
     try:
         chat.turn(ChatRequest(message="hello"))  # loads the weights and caches the prompt prefix
         started, first_token, events = time.perf_counter(), None, []
-        for name, data in chat.stream(ChatRequest(message="waterproof tent under $200", stream=True)):
-            if name == "token" and first_token is None:
+        for event in chat.stream(ChatRequest(message="waterproof tent under $200", stream=True)):
+            if isinstance(event, TokenEvent) and first_token is None:
                 first_token = time.perf_counter() - started
-            events.append((name, data))
-        done = events[-1][1]
-        assert events[-1][0] == "done" and done["reply"]
+            events.append(event)
+        assert isinstance(events[-1], DoneEvent)
+        done = events[-1].response.model_dump(mode="json")
+        assert done["reply"]
         assert first_token is not None and first_token <= 2.0, f"first token after {first_token:.2f} s"
         amounts = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)")
         known = {p["price"] for p in done["products"]} | {200.0} | {  # prices, the budget, "was $X" reasons
@@ -147,8 +146,7 @@ def test_half_a_sentence_at_the_deadline_is_never_sent(template_chat):
     reply = f"The {shown.title.split(',')[0]} costs ${shown.price:,.2f} with {shown.rating} stars"
     llm = LLM("stalling", StallingModel(messages=iter([AIMessage(content=reply)])))
     chat = ChatService(template_chat.search, template_chat.intent_parser, template_chat.policies,
-                       template_chat.sessions, template_chat.events, lambda: llm, use_llm_for_intent=False,
-                       first_token_seconds=0.3)
+                       template_chat.sessions, template_chat.events, lambda: llm, options=ChatOptions(use_llm_for_intent=False, first_token_seconds=0.3))
     response = chat.turn(ChatRequest(message="tent under $200"))
     assert response.composer == "template" and response.reply == expected
 

@@ -197,9 +197,9 @@ def test_user_id_is_kept_in_the_session_and_logged_with_searches(chat):
 def test_history_is_trimmed_but_the_request_and_cart_are_kept(chat, talk):
     talk.say("yoga mat under $40")
     talk.say("add the first one to my cart")
-    for _ in range(chat.history):
+    for _ in range(chat.options.history):
         talk.say("hello")
     session = chat.sessions.get(talk.session_id)
-    assert len(session.history) == chat.history
+    assert len(session.history) == chat.options.history
     assert session.intent.price.max == 40 and len(session.cart.lines) == 1
     assert all(card.price < 40 for card in talk.say("cheaper").products)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import services
+from assistant.services import Services
 from assistant.config import Settings
 from retrieval.models import SearchRequest
 from retrieval.search import Retriever
@@ -50,7 +50,7 @@ def chroma_server(tmp_path):
 
 def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path, embedder):
     settings = Settings(home=tmp_path / "home", chroma_host="127.0.0.1", chroma_port=chroma_server)
-    home = services.catalog_home(settings)
+    home = Services(settings).catalog_home
     report = ingest_file(home, embedder, FEEDS / "google_feed.tsv")
     assert report.ingested == 3
     # the vectors live on the server, not in an embedded store under the data home

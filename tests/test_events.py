@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant import services
+from assistant.services import Services
 from assistant.api import create_app
 from assistant.cli import main
 from assistant.config import Settings
@@ -48,7 +48,7 @@ def client(settings, embedder, tmp_path):
 
 
 def stored(settings: Settings) -> list:
-    store = services.event_store(settings)
+    store = Services(settings).events
     try:
         return list(store.iter_events())
     finally:

@@ -13,17 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.intent.context import merge_intents, step_size
-from assistant.intent.evaluation import (FIELDS, IntentExample, evaluate_intents, format_table, intent_facts,
-                                         load_examples)
+from assistant.intent.evaluation import (DEFAULT_SET, FIELDS, IntentExample, evaluate_intents, format_table,
+                                         intent_facts, load_examples)
 from assistant.intent.extractor import CatalogVocabulary, IntentContext, extract_intent
 from assistant.intent.money import extract_price
-from assistant.intent.schema import Exclusions, Intent, PriceConstraint
+from retrieval.intent import Exclusions, Intent, PriceConstraint
 from retrieval.demo.catalog_generator import generate_catalog
 from retrieval.demo.taxonomy import DEPARTMENTS
 
 # Real external data beside the checkout (../shared/data); SHOPASSIST_SHARED_DATA points elsewhere.
 SHARED_DATA = Path(os.environ.get("SHOPASSIST_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
-EVAL_SET = Path(__file__).parent / "data" / "intent_eval.jsonl"
+EVAL_SET = DEFAULT_SET
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.intent.extractor import extract_intent
 from assistant.intent.parser import IntentParser, is_confident, merge
-from assistant.intent.schema import Intent, PriceConstraint
+from retrieval.intent import Intent, PriceConstraint
 
 
 def test_confident_rules_need_no_llm():

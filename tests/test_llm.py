@@ -17,7 +17,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.intent.extractor import extract_intent
-from assistant.intent.schema import Intent
+from retrieval.intent import Intent
 from assistant.llm import LLM, IntentDraft, LLMUnavailable, get_llm, llm_intent, prepare_local_model
 from assistant.llm.intent import EXAMPLES, SYSTEM_PROMPT, intent_messages
 from assistant.llm.prompts import load_examples, load_prompt

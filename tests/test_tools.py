@@ -6,15 +6,14 @@ from datetime import date
 
 import pytest
 
-from assistant import services
-from assistant.chat.models import Cart
-from assistant.chat.reasons import reasons_for
 from assistant.chat.sessions import Session
+from assistant.services import Services
 from ranking.event_store import open_event_store
 from ranking.events import QueryEvent
 from retrieval.models import Product, SearchRequest
 from tools import Shop, UnknownProduct, build_tools, openai_tool_specs, tools_by_name
-from tools.models import Comparison, PolicyResults, ProductResults
+from tools.cards import reasons_for
+from tools.models import Cart, Comparison, PolicyResults, ProductResults
 
 NAMES = ["search_products", "get_product", "compare_products", "related_products", "lookup_policy", "add_to_cart",
          "view_cart"]
@@ -22,7 +21,7 @@ NAMES = ["search_products", "get_product", "compare_products", "related_products
 
 @pytest.fixture
 def shop(demo_settings, demo_retriever, tmp_path) -> Shop:
-    return Shop(search=demo_retriever, policies=services.policy_index(demo_settings),
+    return Shop(search=demo_retriever, policies=Services(demo_settings).policies,
                 events=open_event_store(f"sqlite:///{tmp_path / 'events.db'}"), session=Session(id="s1", user_id="u1"))
 
 

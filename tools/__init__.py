@@ -1,4 +1,7 @@
-"""LangChain tools over retrieval, ranking and the chat session, bound to one conversation's `Shop`.
+"""The shopping domain the assistant acts on, and its LangChain tools, bound to one conversation's `Shop`.
+
+Product cards with reasons (`cards`), the cart (`models.Cart`), search, compare and related products
+(`catalog`), policy lookup (`policy`); `shop.ShopperSession` is all the tools need of a conversation.
 
     tools = build_tools(shop)                  # list[StructuredTool], pydantic args, pydantic results
     tools_by_name(tools)["search_products"].invoke({"query": "tent", "max_price": 200})
@@ -16,9 +19,10 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from .cart import add_to_cart_tool, view_cart_tool
 from .catalog import compare_products_tool, get_product_tool, related_products_tool, search_products_tool
 from .policy import lookup_policy_tool
-from .shop import ProductSearch, Shop, UnknownProduct
+from .shop import AnonymousSession, ProductSearch, Shop, ShopperSession, UnknownProduct
 
-__all__ = ["ProductSearch", "Shop", "UnknownProduct", "build_tools", "openai_tool_specs", "tools_by_name"]
+__all__ = ["AnonymousSession", "ProductSearch", "Shop", "ShopperSession", "UnknownProduct", "build_tools",
+           "openai_tool_specs", "tools_by_name"]
 
 TOOL_NAMES = ("search_products", "get_product", "compare_products", "related_products", "lookup_policy",
               "add_to_cart", "view_cart")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.chat.cart import add_line
-from assistant.chat.models import Cart
-
+from .models import Cart
 from .shop import Shop
 
 
@@ -21,9 +19,8 @@ class ViewCartArgs(BaseModel):
 
 
 def add_to_cart(shop: Shop, product_id: str, quantity: int = 1) -> Cart:
-    shop.session.cart = add_line(shop.session.cart, shop.product(product_id), quantity)
-    shop.session.focus_id = product_id
-    return shop.session.cart
+    """Raises UnknownProduct for an id the catalog does not have; the session records the line."""
+    return shop.session.add_to_cart(shop.product(product_id), quantity)
 
 
 def add_to_cart_tool(shop: Shop) -> StructuredTool:

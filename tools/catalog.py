@@ -11,10 +11,10 @@ import uuid
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
-from assistant.chat.reasons import product_card, reasons_for
 from ranking.query_log import log_search
 from retrieval.models import Product, SearchHit, SearchRequest, SearchResponse
 
+from .cards import product_card, reasons_for
 from .models import Comparison, ComparisonRow, ProductResults
 from .shop import Shop
 

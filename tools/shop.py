@@ -1,4 +1,4 @@
-"""`Shop`: the running services one conversation's tools act on."""
+"""`Shop`: the running services one conversation's tools act on, and what they need of the conversation."""
 
 from __future__ import annotations
 
@@ -6,25 +6,56 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from assistant.chat.sessions import Session
 from ranking.event_store import EventStore
+from retrieval.errors import NotFound
 from retrieval.models import Product, SearchRequest, SearchResponse
 from retrieval.policies import PolicyIndex
 
+from .models import Cart
+
 
 class ProductSearch(Protocol):
-    """What `assistant.services.product_search` builds: retrieval, reranked when a ranker is trained."""
+    """Retrieval, reranked when a ranker is trained (`ranking.serving.RankedSearch`), or the Retriever itself."""
 
     def search(self, request: SearchRequest) -> SearchResponse: ...
 
     def get_product(self, product_id: str) -> Product | None: ...
 
 
-class UnknownProduct(LookupError):
+class ShopperSession(Protocol):
+    """What the tools read and change of one conversation. `assistant.chat.sessions.Session` is the
+    implementation; its methods are the only writers of conversation state, whoever calls the tool."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def user_id(self) -> str | None: ...
+
+    @property
+    def cart(self) -> Cart: ...
+
+    def add_to_cart(self, product: Product, quantity: int) -> Cart: ...
+
+
+@dataclass
+class AnonymousSession:
+    """A conversation nobody keeps: one-off tool calls (tests, a staff lookup)."""
+
+    id: str = "anonymous"
+    user_id: str | None = None
+    cart: Cart = field(default_factory=Cart)
+
+    def add_to_cart(self, product: Product, quantity: int) -> Cart:
+        self.cart = self.cart.with_product(product, quantity)
+        return self.cart
+
+
+class UnknownProduct(NotFound):
     """No product with this id in the catalog."""
 
     def __init__(self, product_id: str):
-        super().__init__(f"product_id: no product with id {product_id!r}")
+        super().__init__("product_id", f"no product with id {product_id!r}")
         self.product_id = product_id
 
 
@@ -33,7 +64,7 @@ class Shop:
     search: ProductSearch
     policies: PolicyIndex
     events: EventStore
-    session: Session = field(default_factory=lambda: Session(id="anonymous"))
+    session: ShopperSession = field(default_factory=AnonymousSession)
     today: date = field(default_factory=date.today)
     log_searches: bool = True  # the copilot's lookups are not a shopper's searches
 

@@ -15,17 +15,23 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
+from retrieval.intent import Intent
 from retrieval.models import Product
 from tools import openai_tool_specs, tools_by_name
-from tools.models import Comparison, PolicyResults, ProductResults
+from tools.models import Cart, Comparison, PolicyResults, ProductResults
 
-from ..intent.schema import Intent
 from ..llm.chat import LLM
 from ..llm.prompts import load_prompt
-from .answers import answer_product_question
-from .models import Cart, ConversationTurn
-from .pipeline import Findings
-from .reasons import product_card
+from . import cues
+from .findings import Findings
+from .models import ConversationTurn
+from .routes.cart import CartViewFindings
+from .routes.chitchat import ChitchatFindings
+from .routes.compare import CompareFindings
+from .routes.context import SEARCH_ACTIONS
+from .routes.policy import PolicyFindings
+from .routes.product import product_findings
+from .routes.search import SearchFindings
 from .sessions import Session
 
 log = logging.getLogger(__name__)
@@ -41,15 +47,19 @@ def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, ses
         model = llm.chat.bind_tools(openai_tool_specs(tools), tool_choice="auto")
         messages = _messages(message, session.history)
         by_name = tools_by_name(tools)
+        # "Show me more" skips what was shown for the request, as the router does: the model cannot know
+        # those ids, so its searches are told them.
+        more = intent.action == "refine" and cues.wants_more(message) and session.intent is not None
+        skip = list(session.seen_ids) if more else []
         results: list[BaseModel] = []
         for _ in range(MAX_ROUNDS):
             reply = model.invoke(messages)
             if not reply.tool_calls:
-                findings = _findings(results, intent, message, session)
+                findings = _findings(results, intent, message, session, more)
                 return (findings, reply.text) if findings is not None and reply.text.strip() else None
             messages.append(reply)
             for call in reply.tool_calls:
-                messages.append(ToolMessage(_call(by_name, call, results), tool_call_id=call["id"]))
+                messages.append(ToolMessage(_call(by_name, call, results, skip), tool_call_id=call["id"]))
     except Exception as exc:  # noqa: BLE001 - whatever the backend raises, the router answers instead
         log.warning("tool calling failed, routing deterministically: %s: %s", type(exc).__name__, exc)
         return None
@@ -57,40 +67,45 @@ def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, ses
     return None
 
 
-def _call(by_name: dict[str, BaseTool], call: dict, results: list[BaseModel]) -> str:
+def _call(by_name: dict[str, BaseTool], call: dict, results: list[BaseModel], skip: list[str]) -> str:
     """Run one tool call; a bad call is reported back to the model, which may correct it next round."""
     tool = by_name.get(call["name"])
     if tool is None:
         return f"error: no tool named {call['name']!r}"
+    args = call["args"]
+    if skip and call["name"] == "search_products" and isinstance(args, dict):
+        args = {**args, "exclude_ids": list(dict.fromkeys([*(args.get("exclude_ids") or []), *skip]))}
     try:
-        output = tool.invoke(call["args"])
+        output = tool.invoke(args)
     except (LookupError, ValidationError, ValueError) as exc:
         return f"error: {exc}"
     results.append(output)
     return output.model_dump_json(exclude_none=True) if isinstance(output, BaseModel) else json.dumps(output)
 
 
-def _findings(results: list[BaseModel], intent: Intent, message: str, session: Session) -> Findings | None:
-    """The last result of each kind, as the deterministic router would have found it."""
+def _findings(results: list[BaseModel], intent: Intent, message: str, session: Session, more: bool
+              ) -> Findings | None:
+    """The last result of each kind, as the deterministic router would have found it; the session records
+    what was shown and focused through the same methods the routes use."""
     if not results:
-        return Findings("chitchat", intent)
+        return ChitchatFindings(intent)
     last = results[-1]
     if isinstance(last, ProductResults):
-        if last.products:
-            session.shown_ids = [card.id for card in last.products]
-            session.shown_prices = [card.price for card in last.products if card.price is not None]
-        session.intent = intent if intent.action in ("search", "recommend", "refine") else session.intent
-        return Findings("search", intent, products=last.products, query_id=last.query_id, results=last)
+        if intent.action in SEARCH_ACTIONS:
+            session.set_request(intent)
+        session.show(last.products, more=more)
+        return SearchFindings(intent, products=last.products, query_id=last.query_id, results=last)
     if isinstance(last, Comparison):
-        return Findings("compare", intent, products=last.products, comparison=last)
+        if last.products:
+            session.focus(last.products[0].id)
+        return CompareFindings(intent, products=last.products, comparison=last)
     if isinstance(last, PolicyResults):
-        return Findings("policy", intent, policies=last.passages)
+        return PolicyFindings(intent, policies=last.passages)
     if isinstance(last, Cart):
-        return Findings("cart_view", intent, cart=last)
+        return CartViewFindings(intent, cart=last)
     if isinstance(last, Product):
-        session.focus_id = last.id
-        return Findings("product", intent, products=[product_card(last)], product=last,
-                        answer=answer_product_question(last, intent, message))
+        session.focus(last.id)
+        return product_findings(last, intent, message)
     return None
 
 

@@ -8,7 +8,7 @@ import re
 from retrieval.models import Product
 from retrieval.policies import PolicyPassage
 
-from ..intent.schema import Intent
+from retrieval.intent import Intent
 
 ASPECTS = {  # what a question asks about -> the words that ask it
     "price": r"\b(?:price|cost|costs|how much|expensive|on sale|discount)\b",

@@ -22,9 +22,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from ..llm.chat import LLM, LLMUnavailable
 from ..llm.prompts import load_examples, load_prompt
+from .findings import Findings
 from .grounding import Grounding, sentences
-from .pipeline import Findings
-from .templates import template_reply
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,6 @@ MAX_SENTENCES = 3
 _SENTENCE_DONE = re.compile(r"[.!?][\"”’)]?\s")
 _END = object()
 GENERATION_JOIN_SECONDS = 30.0
-MAX_FACT_PRODUCTS = 3  # what the reply talks about; fewer prompt tokens, a faster first token
 
 
 class Composer:
@@ -47,17 +45,16 @@ class Composer:
         self.message = message
         # A search that found nothing: the template says what was searched and how to widen it; a small model
         # only apologises (measured: "Sorry, I'm sorry. I'm sorry."), so it is not asked.
-        nothing_found = findings.results is not None and not findings.products
-        self.llm = None if nothing_found else llm
+        self.llm = None if findings.found_nothing() else llm
         self.max_chars = max_chars
         self.first_sentence_seconds = first_sentence_seconds
-        self.draft = template_reply(findings, message)
-        self.grounding = Grounding.of([*facts_lines(findings), self.draft, message])
+        self.draft = findings.template(message)
+        self.grounding = Grounding.of([*findings.facts(), self.draft, message])
         self.text = ""
         self.composer: Literal["llm", "template"] = "template"
         self.dropped: list[str] = []
         self._held: list[str] = []  # grounded sentences waiting for one that carries the answer
-        self._carried = not has_facts(findings)  # small talk needs no facts
+        self._carried = not findings.has_facts()  # small talk needs no facts
         self._generation: threading.Thread | None = None
         self._model_finished = False  # the model ended its reply itself (not cut off by a deadline)
 
@@ -170,13 +167,9 @@ class Composer:
         for example in load_examples(EXAMPLES):
             messages.append(HumanMessage(_user_text(example["message"], example["facts"], example["draft"])))
             messages.append(AIMessage(example["reply"]))
-        facts = "\n".join(facts_lines(self.findings)) or "none"
+        facts = "\n".join(self.findings.facts()) or "none"
         messages.append(HumanMessage(_user_text(self.message, facts, self.draft)))
         return messages
-
-
-def has_facts(findings: Findings) -> bool:
-    return bool(findings.products or findings.policies or findings.cart is not None or findings.answer)
 
 
 def carries_answer(sentence: str, findings: Findings) -> bool:
@@ -185,7 +178,7 @@ def carries_answer(sentence: str, findings: Findings) -> bool:
     lowered = sentence.lower()
     if "$" in sentence:  # a price or budget, and the sentence passed the grounding check
         return True
-    products = [*findings.products, *([findings.product] if findings.product else [])]
+    products = findings.named_products()
     if any(p.brand and p.brand.lower() in lowered for p in products):
         return True
     prices = [p.price for p in products] + ([findings.cart.total] if findings.cart else [])
@@ -195,30 +188,6 @@ def carries_answer(sentence: str, findings: Findings) -> bool:
     runs = {" ".join(words[i:i + 4]) for i in range(len(words) - 3)}
     return any(run in " ".join(re.findall(r"[a-z0-9$-]+", p.text.lower())) for p in findings.policies
                for run in runs)
-
-
-def facts_lines(findings: Findings) -> list[str]:
-    """The tool results as short lines: what the LLM is shown and what the grounding check allows."""
-    lines = []
-    for n, card in enumerate(findings.products[:MAX_FACT_PRODUCTS], start=1):
-        rating = f" | {card.rating:.1f} stars, {card.review_count} reviews" if card.rating is not None else ""
-        price = f"${card.price:,.2f}" if card.price is not None else "price not listed"
-        lines.append(f"{n}. {card.title} | {price}{rating} | {'; '.join(card.reasons)}")
-    if findings.anchor is not None:
-        lines.append(f"Goes with: {findings.anchor.title}")
-    if findings.comparison is not None:
-        lines += [f"{row.attribute}: {' vs '.join(v or 'not stated' for v in row.values)}"
-                  for row in findings.comparison.rows]
-    if findings.answer:
-        lines.append(f"Answer from the product data: {findings.answer}")
-    if findings.product is not None and findings.route == "product":
-        lines.append(f"Description: {findings.product.description}")
-    lines += [f"{p.source}, {p.title}: {p.text}" for p in findings.policies]
-    if findings.cart is not None:
-        lines.append("Cart: " + ("; ".join(f"{line.quantity} x {line.title} at ${line.price or 0:,.2f}"
-                                           for line in findings.cart.lines) or "empty")
-                     + f" | total ${findings.cart.total:,.2f}")
-    return lines
 
 
 def _user_text(message: str, facts: str, draft: str) -> str:

@@ -1,22 +1,23 @@
 """The chat contract: what a turn takes and gives, for the API, the widget, the Gradio UI, the CLI and tests.
 
-Streaming (`POST /v1/chat` with `stream: true`) sends Server-Sent Events in this order:
-`intent` (the parsed Intent), `products` (list of ProductCard), `token` ({"text": delta}, many),
-`done` (the full ChatResponse). An `error` event ({"detail": ...}) replaces `done` if the turn fails.
+A turn is a stream of typed `ChatEvent`s, produced by `ChatService.stream` and consumed as they are by the
+SSE route, the Gradio UI and the CLI: `IntentEvent` (the parsed Intent), `ProductsEvent` (the cards),
+`TokenEvent` (a piece of the reply, many), then `DoneEvent` (the full ChatResponse); an `ErrorEvent`
+replaces `done` if the turn fails. Over SSE each is `event: <name>` with `data:` its `payload()`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.intent.schema import Intent
+from retrieval.intent import Intent
 from retrieval.models import NonBlankText
-from retrieval.policies import PolicyPassage  # defined with the policy index; part of this contract
+from tools.models import Cart, PolicyPassage, ProductCard
 
-__all__ = ["Cart", "CartLine", "ChatRequest", "ChatResponse", "ConversationTurn", "CopilotRequest",
-           "CopilotSuggestion", "MAX_MESSAGE_CHARS", "PolicyPassage", "ProductCard"]
+__all__ = ["ChatEvent", "ChatRequest", "ChatResponse", "ConversationTurn", "CopilotRequest", "CopilotSuggestion",
+           "DoneEvent", "ErrorEvent", "IntentEvent", "MAX_MESSAGE_CHARS", "ProductsEvent", "TokenEvent"]
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -32,36 +33,6 @@ class ChatRequest(BaseModel):
     session_id: str | None = Field(default=None, min_length=1, max_length=128)
     user_id: str | None = Field(default=None, min_length=1, max_length=256)
     stream: bool = False
-
-
-class ProductCard(BaseModel):
-    """A product as a reply shows it: every value comes from the catalog, `reasons` from what matched."""
-
-    id: str
-    title: str
-    price: float | None
-    currency: str = "USD"
-    image_url: str | None = None
-    url: str | None = None
-    rating: float | None = None
-    review_count: int = 0
-    brand: str | None = None
-    in_stock: bool = True
-    reasons: list[str] = Field(default_factory=list, description="One or two, e.g. 'under your $80 budget'.")
-
-
-class CartLine(BaseModel):
-    product_id: str
-    title: str
-    price: float | None
-    currency: str = "USD"
-    quantity: int = Field(default=1, ge=1)
-
-
-class Cart(BaseModel):
-    lines: list[CartLine] = Field(default_factory=list)
-    total: float = 0.0
-    currency: str = "USD"
 
 
 class ChatResponse(BaseModel):
@@ -96,3 +67,49 @@ class CopilotSuggestion(BaseModel):
     policies: list[PolicyPassage] = Field(default_factory=list)
     reply: str = Field(description="A suggested, editable reply grounded in `products` and `policies`.")
     query_id: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------- the stream
+
+
+class IntentEvent(BaseModel):
+    event: Literal["intent"] = "intent"
+    intent: Intent
+
+    def payload(self) -> Any:
+        return self.intent.model_dump(mode="json")
+
+
+class ProductsEvent(BaseModel):
+    event: Literal["products"] = "products"
+    products: list[ProductCard]
+
+    def payload(self) -> Any:
+        return [card.model_dump(mode="json") for card in self.products]
+
+
+class TokenEvent(BaseModel):
+    event: Literal["token"] = "token"
+    text: str
+
+    def payload(self) -> Any:
+        return {"text": self.text}
+
+
+class DoneEvent(BaseModel):
+    event: Literal["done"] = "done"
+    response: ChatResponse
+
+    def payload(self) -> Any:
+        return self.response.model_dump(mode="json")
+
+
+class ErrorEvent(BaseModel):
+    event: Literal["error"] = "error"
+    detail: str
+
+    def payload(self) -> Any:
+        return {"detail": self.detail}
+
+
+ChatEvent = Annotated[IntentEvent | ProductsEvent | TokenEvent | DoneEvent | ErrorEvent, Field(discriminator="event")]

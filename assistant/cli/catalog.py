@@ -92,7 +92,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.ingest.pipeline import ingest_products, read_feed
 
-    from .. import services
+    from ..services import Services
 
     if not args.path.is_file():
         raise FileNotFoundError(f"no such feed file: {args.path}")
@@ -108,7 +108,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\ringest: {done} products ({rate:.0f}/s)", end="", file=sys.stderr, flush=True)
 
     rows = read_feed(args.path, args.format, mapping or None)
-    report = ingest_products(services.catalog_home(settings), services.embedder(settings), rows,
+    services = Services(settings)
+    report = ingest_products(services.catalog_home, services.embedder, rows,
                              replace=args.replace, progress=progress)
     print(file=sys.stderr)
     for error in report.errors[:20]:
@@ -123,9 +124,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.models import SearchRequest
 
-    from .. import services
+    from ..services import Services
 
-    retriever = services.retriever(settings)
+    retriever = Services(settings).retriever
     if args.batch:
         return _search_batch(retriever, args.batch, args.k, args.mode)
     if not args.query:
@@ -170,14 +171,14 @@ def _search_batch(retriever, path: Path, k: int, mode: str) -> int:
 def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.evaluation import dump, evaluate, format_table, load_qrels
 
-    from .. import services
+    from ..services import Services
     from ..demo_store import demo_queries_path
 
     path = args.qrels or demo_queries_path(settings)
     if not path.is_file():
         raise FileNotFoundError(f"no qrels file at {path}: build the demo store (`shopassist demo --no-serve`) "
                                 f"or pass --qrels FILE")
-    results = evaluate(services.retriever(settings), load_qrels(path), min_relevant=args.min_relevant)
+    results = evaluate(Services(settings).retriever, load_qrels(path), min_relevant=args.min_relevant)
     print(dump(results) if args.json else format_table(results))
     return 0
 

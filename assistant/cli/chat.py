@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from ..config import Settings
+
+if TYPE_CHECKING:
+    from ..chat.models import ChatRequest, ChatResponse
+    from ..chat.service import ChatService
 
 
 def register(sub, eval_sub) -> None:
@@ -21,17 +26,15 @@ def register(sub, eval_sub) -> None:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import services
     from ..chat.models import ChatRequest
+    from ..services import Services
 
     if args.llm:
         settings.llm = args.llm
     if not (settings.catalog_dir / "ACTIVE").exists():
         raise ValueError("no catalog in the data home: run `shopassist demo --no-serve` or `shopassist ingest`")
-    retriever = services.retriever(settings)
-    events = services.event_store(settings)
-    chat = services.chat_service(settings, services.product_search(settings, retriever),
-                                 services.intent_parser(settings, retriever), events)
+    services = Services(settings)
+    chat = services.chat
     interactive = args.message is None and sys.stdin.isatty()
     session_id = args.session
     try:
@@ -40,33 +43,35 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             done = _turn(chat, request, args.json)
             if done is None:
                 return 1
-            session_id = done["session_id"]
+            session_id = done.session_id
     finally:
-        chat.close()
-        events.close()
+        services.close()
     if not args.json:
         print(f"(session {session_id})", file=sys.stderr)
     return 0
 
 
-def _turn(chat, request, as_json: bool) -> dict | None:
+def _turn(chat: ChatService, request: ChatRequest, as_json: bool) -> ChatResponse | None:
     """Stream one turn: the reply as it comes, then the product cards; the final response, or None on error."""
-    for event, data in chat.stream(request):
-        if event == "token" and not as_json:
-            print(data["text"], end="", flush=True)
-        elif event == "error":
-            print(f"\nshopassist: error: {data['detail']}", file=sys.stderr)
+    from ..chat.models import DoneEvent, ErrorEvent, TokenEvent
+
+    for event in chat.stream(request):
+        if isinstance(event, TokenEvent) and not as_json:
+            print(event.text, end="", flush=True)
+        elif isinstance(event, ErrorEvent):
+            print(f"\nshopassist: error: {event.detail}", file=sys.stderr)
             return None
-        elif event == "done":
+        elif isinstance(event, DoneEvent):
+            response = event.response
             if as_json:
-                print(json.dumps(data), flush=True)
+                print(json.dumps(response.model_dump(mode="json")), flush=True)
             else:
                 print()
-                for n, card in enumerate(data["products"], start=1):
-                    price = f"${card['price']:,.2f}" if card["price"] is not None else "no price"
-                    print(f"  {n}. {card['title']}  {price}  [{card['id']}]  {' · '.join(card['reasons'])}")
+                for n, card in enumerate(response.products, start=1):
+                    price = f"${card.price:,.2f}" if card.price is not None else "no price"
+                    print(f"  {n}. {card.title}  {price}  [{card.id}]  {' · '.join(card.reasons)}")
                 print()
-            return data
+            return response
     return None
 
 

@@ -39,11 +39,11 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
     The last stdout line is the JSON summary, `rejected` holding {"index": LINE, "field", "message"}."""
     from ranking.events import EventsReport, Rejection, validate_events
 
-    from .. import services
+    from ..services import Services
 
     if not args.path.is_file():
         raise FileNotFoundError(f"no such events file: {args.path}")
-    store = services.event_store(settings)
+    store = Services(settings).events
     report = EventsReport(accepted=0, duplicates=0)
 
     def flush(numbered: list[tuple[int, object]]) -> None:
@@ -80,9 +80,9 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_events_export(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import services
+    from ..services import Services
 
-    store = services.event_store(settings)
+    store = Services(settings).events
     written = 0
     try:
         with open(args.path, "w", encoding="utf-8") as handle:
@@ -98,11 +98,12 @@ def cmd_events_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from ranking.simulator import format_report, simulate
 
-    from .. import services
+    from ..services import Services
 
-    store = services.event_store(settings)
+    services = Services(settings)
+    store = services.events
     try:
-        report = simulate(services.retriever(settings), store, users=args.users, sessions=args.sessions,
+        report = simulate(services.retriever, store, users=args.users, sessions=args.sessions,
                           seed=args.seed, days=args.days, end=args.end)
     finally:
         store.close()

@@ -30,7 +30,7 @@ def register(sub, eval_sub) -> None:
     serve_llm.set_defaults(handler=cmd_llm_serve)
 
     intent_eval = eval_sub.add_parser("intent", help="per-field P/R/F1 and exact match: rules vs LLM vs hybrid")
-    intent_eval.add_argument("--set", type=Path, default=None, help="labelled JSONL (default tests/data/intent_eval.jsonl)")
+    intent_eval.add_argument("--set", type=Path, default=None, help="labelled JSONL (default: the labelled set shipped in assistant/intent/data)")
     intent_eval.add_argument("--modes", default="none,local,hybrid",
                              help="comma list of none (rules), local (LLM alone), hybrid (rules + LLM)")
     intent_eval.add_argument("--limit", type=int, default=None,
@@ -41,12 +41,11 @@ def register(sub, eval_sub) -> None:
 
 
 def cmd_intent(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import services
+    from ..services import Services
 
     if args.llm:
         settings.llm = args.llm
-    retriever = services.retriever(settings) if (settings.catalog_dir / "ACTIVE").exists() else None
-    parser = services.intent_parser(settings, retriever)
+    parser = Services(settings).intent_parser
     if args.batch:
         return _intent_batch(parser, args.batch)
     if not args.text or not args.text.strip():
@@ -94,15 +93,15 @@ def cmd_llm_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
-    from .. import services
     from ..intent.evaluation import DEFAULT_SET, evaluate_intents, format_table, load_examples
     from ..intent.parser import IntentParser
     from ..llm.chat import LLMUnavailable
     from ..llm.intent import llm_intent
+    from ..services import Services
 
     examples = load_examples(args.set or DEFAULT_SET)
-    retriever = services.retriever(settings) if (settings.catalog_dir / "ACTIVE").exists() else None
-    parser = services.intent_parser(settings, retriever)
+    services = Services(settings)
+    parser = services.intent_parser
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     reports = {}
     if args.limit and args.limit < len(examples):
@@ -115,7 +114,7 @@ def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
         elif mode == "hybrid":
             reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c).intent, subset)
         elif mode == "local":
-            llm = services.llm(settings)
+            llm = services.llm()
             if llm is None:
                 raise ValueError("no LLM available for the 'local' mode (SHOPASSIST_LLM=none?)")
 

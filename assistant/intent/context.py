@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from .schema import Exclusions, Intent, PriceConstraint, Reference
+from retrieval.intent import Exclusions, Intent, PriceConstraint, Reference
 
 CHEAPER_FACTOR, PRICIER_FACTOR = 0.8, 1.25
 LETTER_LADDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")

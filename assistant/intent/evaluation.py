@@ -6,7 +6,7 @@ expected to be empty or default, so a value the parser adds there is a false pos
 a set of facts (a brand, an attribute key=value, a price bound...), micro-averaged over the set. Values are
 compared after normalising case, spacing, hyphens, apostrophes, plural -s and grey/gray; prices to the cent.
 The currency, the query, the language and the confidences are not scored. Labelling rules:
-tests/data/INTENT_LABELS.md.
+assistant/intent/data/INTENT_LABELS.md.
 
     python -m assistant.intent.evaluation [--no-catalog] [--errors]
 """
@@ -23,11 +23,11 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from .context import IntentContext
-from .schema import Intent
+from retrieval.intent import Intent
 
 FIELDS = ("action", "product_type", "category", "brands", "exclude", "attributes", "features", "price.min",
           "price.max", "pack_count", "sort", "reference", "recipient", "occasion")
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "intent_eval.jsonl"
+DEFAULT_SET = Path(__file__).parent / "data" / "intent_eval.jsonl"
 
 Parser = Callable[[str, IntentContext | None], Intent]
 

@@ -28,7 +28,7 @@ from .message import EXACT, Claim, Message
 from .negations import apply_negations
 from .patterns import find_patterns
 from .phrases import match_phrases, tokenise
-from .schema import Exclusions, Intent, Reference
+from retrieval.intent import Exclusions, Intent, Reference
 from .text import lemma_key, normalise, spelling_key, split_words
 from .vocabulary import CatalogVocabulary
 

@@ -1,6 +1,6 @@
 """Price constraints in a shopper's words: "under $80", "between 20 and 40 euros", "around fifty bucks".
 
-Rules (see tests/data/INTENT_LABELS.md):
+Rules (see assistant/intent/data/INTENT_LABELS.md):
 - An amount with a currency ($, €, £, USD, "dollars", "bucks", "euros", "cents"...) is a price.
 - A bare number is a price only right after a price cue ("under 50", "budget 200", "between 20 and 40"),
   and only when no unit or noun follows it ("under 50 calories", "up to 10 people" are not prices).
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicons import NUMBER_WORDS, number_value
-from .schema import PriceConstraint
+from retrieval.intent import PriceConstraint
 
 AROUND_LOW, AROUND_HIGH = 0.8, 1.2
 

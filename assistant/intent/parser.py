@@ -31,7 +31,7 @@ from ..llm.chat import LLM, LLMUnavailable
 from ..llm.intent import llm_intent
 from .context import IntentContext
 from .extractor import CatalogVocabulary, extract_intent
-from .schema import Intent, PriceConstraint
+from retrieval.intent import Intent, PriceConstraint
 
 log = logging.getLogger(__name__)
 

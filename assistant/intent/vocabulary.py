@@ -20,7 +20,7 @@ from retrieval.models import Product
 
 from . import lexicons as lex
 from .message import CATALOG, PART, SYNONYM
-from .patterns import size_spans
+from .sizes import size_spans
 from .text import lemma_key, normalise, spelling_key, split_words
 
 FUZZY_MIN_LENGTH = 5  # shorter words are too easily one typo away from some brand

@@ -12,7 +12,7 @@ from typing import Annotated
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, StringConstraints
 
-from ..intent.schema import Action, Exclusions, Intent, PriceConstraint, Sort
+from retrieval.intent import Action, Exclusions, Intent, PriceConstraint, Sort
 from .chat import LLM
 from .prompts import load_examples, load_prompt
 

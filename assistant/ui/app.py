@@ -1,14 +1,17 @@
-"""The Gradio app at /ui. It calls the ChatService in-process (`app.state.chat`), not the HTTP API."""
+"""The Gradio app at /ui. It calls the app's ChatService in-process, not the HTTP API."""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from assistant.chat.models import (ChatRequest, ChatResponse, ConversationTurn, CopilotRequest, ProductCard)
+from assistant.chat.models import (ChatRequest, ConversationTurn, CopilotRequest, DoneEvent, ErrorEvent,
+                                   ProductsEvent, TokenEvent)
+from assistant.chat.service import ChatService
 
 from .render import policy_passages, product_cards
 
@@ -61,7 +64,9 @@ def parse_conversation(text: str) -> list[ConversationTurn]:
             if "".join(lines).strip()]
 
 
-def build_ui(app: FastAPI) -> gr.Blocks:
+def build_ui(chat: Callable[[], ChatService]) -> gr.Blocks:
+    """`chat`: the running app's ChatService (built at start-up, after the UI)."""
+
     def shop_turn(message: str, history: list[dict], session_id: str | None):
         if not message.strip():
             return
@@ -72,19 +77,17 @@ def build_ui(app: FastAPI) -> gr.Blocks:
         history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         gallery = gr.skip()
         yield history, gallery, session_id, ""
-        # The service streams JSON-ready data (what the SSE endpoint sends): validate it back into models.
-        for name, data in app.state.chat.stream(request):
-            if name == "products":
-                gallery = product_cards([ProductCard.model_validate(card) for card in data])
-            elif name == "token":
-                history[-1]["content"] += data["text"]
-            elif name == "done":
-                response = ChatResponse.model_validate(data)
+        for event in chat().stream(request):
+            if isinstance(event, ProductsEvent):
+                gallery = product_cards(event.products)
+            elif isinstance(event, TokenEvent):
+                history[-1]["content"] += event.text
+            elif isinstance(event, DoneEvent):
                 # The grounding check may have repaired the streamed text: the final reply is the one to keep.
-                history[-1]["content"] = response.reply
-                gallery, session_id = product_cards(response.products), response.session_id
-            elif name == "error":
-                history[-1]["content"] = f"Sorry, something went wrong: {data['detail']}"
+                history[-1]["content"] = event.response.reply
+                gallery, session_id = product_cards(event.response.products), event.response.session_id
+            elif isinstance(event, ErrorEvent):
+                history[-1]["content"] = f"Sorry, something went wrong: {event.detail}"
             yield history, gallery, session_id, ""
 
     def copilot(conversation: str):
@@ -95,7 +98,7 @@ def build_ui(app: FastAPI) -> gr.Blocks:
             request = CopilotRequest(conversation=turns)
         except ValidationError as exc:
             raise gr.Error(f"That conversation cannot be used: {exc.errors()[0]['msg']}") from exc
-        suggestion = app.state.chat.suggest(request)
+        suggestion = chat().suggest(request)
         # Only what was understood (plus the action, whose default is meaningful too): easier to read.
         intent = {"action": suggestion.intent.action,
                   **suggestion.intent.model_dump(mode="json", exclude_defaults=True)}
@@ -140,8 +143,8 @@ def build_ui(app: FastAPI) -> gr.Blocks:
     return blocks
 
 
-def mount_ui(app: FastAPI) -> FastAPI:
+def mount_ui(app: FastAPI, chat: Callable[[], ChatService]) -> FastAPI:
     # No SSR (it needs Node), no run history on disk; the default theme's fonts ship with gradio (offline).
-    return gr.mount_gradio_app(app, build_ui(app), path="/ui", ssr_mode=False, run_history=False,
+    return gr.mount_gradio_app(app, build_ui(chat), path="/ui", ssr_mode=False, run_history=False,
                                footer_links=["settings"], css=CSS,
                                theme=gr.themes.Default(primary_hue="emerald", secondary_hue="stone"))

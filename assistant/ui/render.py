@@ -6,7 +6,7 @@ import zlib
 from html import escape
 from urllib.parse import quote
 
-from assistant.chat.models import PolicyPassage, ProductCard
+from tools.models import PolicyPassage, ProductCard
 
 # Percent-encode what could end a CSS url("...") or an HTML attribute; keep what URLs need.
 URL_SAFE = ":/?#[]@!$&*+,;=%~"

@@ -1,17 +1,19 @@
 """HTTP routes of the assistant: `POST /v1/chat` (JSON or Server-Sent Events), `POST /v1/copilot/suggest` and
-the session cart. Mounted by `assistant.api.create_app`; the service is `app.state.chat`."""
+the session cart. An unknown session or product is a `NotFound`, answered as a 404 by the app's handler."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Body, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Body
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .models import Cart, ChatRequest, ChatResponse, CopilotRequest, CopilotSuggestion
-from .service import ChatService, Event
+from tools.models import Cart
+
+from ..chat.models import ChatEvent, ChatRequest, ChatResponse, CopilotRequest, CopilotSuggestion
+from .dependencies import ChatDep
 
 router = APIRouter(tags=["chat"])
 
@@ -33,18 +35,13 @@ class AddToCart(BaseModel):
     quantity: int = Field(default=1, ge=1, le=99)
 
 
-def _chat(request: Request) -> ChatService:
-    return request.app.state.chat
-
-
 @router.post("/v1/chat", response_model=ChatResponse, responses={200: {
     "description": "The reply (JSON), or with `stream: true` Server-Sent Events: `intent`, `products`, `token` "
                    "(many, {\"text\": delta}), then `done` (this response) or `error` ({\"detail\"})",
     "content": {"text/event-stream": {"example": SSE_EXAMPLE}}}})
-def chat(body: ChatRequest, request: Request):
+def chat(body: ChatRequest, service: ChatDep):
     """One turn of the shopping conversation. Leave out `session_id` to start one; send it back to continue
     (follow-ups such as "cheaper", "in blue", "the second one" use what the session holds)."""
-    service = _chat(request)
     if body.stream:
         return StreamingResponse(_sse(service.stream(body)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -52,36 +49,23 @@ def chat(body: ChatRequest, request: Request):
 
 
 @router.post("/v1/copilot/suggest", response_model=CopilotSuggestion)
-def copilot_suggest(body: CopilotRequest, request: Request) -> CopilotSuggestion:
+def copilot_suggest(body: CopilotRequest, service: ChatDep) -> CopilotSuggestion:
     """For customer-service staff: the customer's request parsed, candidate products with reasons, the policy
     passages that apply and a draft reply grounded in them, to edit and send."""
-    return _chat(request).suggest(body)
+    return service.suggest(body)
 
 
 @router.get("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND)
-def get_cart(session_id: str, request: Request):
-    try:
-        return _chat(request).cart(session_id)
-    except LookupError as exc:
-        return _not_found(exc)
+def get_cart(session_id: str, service: ChatDep) -> Cart:
+    return service.cart(session_id)
 
 
 @router.post("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND)
-def add_to_cart(session_id: str, request: Request, body: AddToCart = Body()):
+def add_to_cart(session_id: str, service: ChatDep, body: AddToCart = Body()) -> Cart:
     """Add a product to the session's cart (what a product card's add-to-cart button calls)."""
-    try:
-        return _chat(request).add_to_cart(session_id, body.product_id, body.quantity)
-    except LookupError as exc:
-        return _not_found(exc)
+    return service.add_to_cart(session_id, body.product_id, body.quantity)
 
 
-def _sse(events: Iterator[Event]) -> Iterator[str]:
-    for name, data in events:
-        yield f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def _not_found(exc: LookupError) -> JSONResponse:
-    """A 404 shaped like the API's 422s: the messages start with the field they are about."""
-    detail = str(exc.args[0]) if exc.args else str(exc)
-    field, _, message = detail.partition(": ")
-    return JSONResponse(status_code=404, content={"detail": detail, "errors": [{"field": field, "message": message}]})
+def _sse(events: Iterator[ChatEvent]) -> Iterator[str]:
+    for event in events:
+        yield f"event: {event.event}\ndata: {json.dumps(event.payload(), ensure_ascii=False)}\n\n"

@@ -1,4 +1,5 @@
-"""The shopper-facing pages: the embeddable widget script and the demo shop that embeds it."""
+"""The pages we serve: the home page (a plain product search linking to the demo shop, the staff UI and the
+API docs), the embeddable widget script, and the demo shop that embeds it."""
 
 from __future__ import annotations
 
@@ -6,15 +7,25 @@ import html
 from pathlib import Path
 from string import Template
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-STATIC = Path(__file__).parent / "static"
+from retrieval.errors import NotFound
+
+from .dependencies import RetrieverDep
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+HOME_PAGE = (STATIC / "search.html").read_text(encoding="utf-8")
 WIDGET_JS = (STATIC / "widget.js").read_text(encoding="utf-8")
 DEMO_PAGE = (STATIC / "demo.html").read_text(encoding="utf-8")
 PRODUCT_PAGE = Template((STATIC / "demo-product.html").read_text(encoding="utf-8"))
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home() -> str:
+    return HOME_PAGE
 
 
 @router.get("/widget.js")
@@ -30,11 +41,11 @@ def demo() -> str:
 
 
 @router.get("/demo/products/{product_id}", response_class=HTMLResponse)
-def demo_product(product_id: str, request: Request) -> str:
+def demo_product(product_id: str, retriever: RetrieverDep) -> str:
     """The page a product card links to in the demo catalog (its `url` is /demo/products/<id>)."""
-    product = request.app.state.retriever.get_product(product_id)
+    product = retriever.get_product(product_id)
     if product is None:
-        raise HTTPException(status_code=404, detail=f"product_id: no product with id {product_id!r}")
+        raise NotFound("product_id", f"no product with id {product_id!r}")
     rating = ("No reviews yet" if product.rating is None
               else f"★ {product.rating:.1f} ({product.review_count} reviews)")
     price = "Price on request" if product.price is None else f"{product.price:.2f} {product.currency}"

@@ -1,7 +1,8 @@
 """The intent contract: what a shopper's message asks for, as structured data.
 
 Served as JSON Schema at `GET /v1/intent/schema`; produced by the deterministic extractor and
-refined by the LLM; consumed by search, the chat pipeline and the copilot.
+refined by the LLM (both in `assistant/intent/`); consumed by search, the ranker's features, the chat
+pipeline and the copilot. It lives in the lowest layer so that ranking and the assistant import it downward.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval.models import SearchRequest
+from .models import SearchRequest
 
 Action = Literal["search", "recommend", "compare", "product_question", "policy_question", "add_to_cart",
                  "view_cart", "refine", "chitchat", "other"]

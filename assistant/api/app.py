@@ -1,0 +1,51 @@
+"""`create_app`: the HTTP API and the pages, over one `Services`. Bad input is a 4xx that names the field,
+never a 500."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from retrieval.search import Retriever
+
+from ..config import Settings, get_settings
+from ..services import Services
+from . import catalog, chat, events, pages
+from .errors import install_error_handlers
+
+
+def create_app(settings: Settings | None = None, retriever: Retriever | None = None, warm_up: bool = False,
+               services: Services | None = None) -> FastAPI:
+    """The app over `services` (built from `settings` at start-up when not given; `retriever` replaces the
+    settings' one). `warm_up` (what `shopassist serve` asks for) loads the LLM and the ranker in the
+    background at start-up, so the first shopper does not wait for them."""
+    settings = settings or (services.settings if services else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        built = services or Services(settings, retriever=retriever)
+        # Open everything a request needs now: a broken database or catalog fails the start, not a shopper.
+        built.retriever, built.search, built.intent_parser, built.events, built.chat  # noqa: B018
+        app.state.services = built
+        if warm_up:
+            threading.Thread(target=built.warm_up, name="warm-up", daemon=True).start()
+        yield
+        built.close()
+
+    app = FastAPI(
+        title="shopassist", version="0.1.0", lifespan=lifespan,
+        description="Self-hosted shopping assistant API: intent parsing and product search over the store's catalog.")
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["content-type", "accept"], max_age=600)
+    install_error_handlers(app)
+    app.include_router(pages.router)
+    app.include_router(catalog.router)
+    app.include_router(events.router)
+    app.include_router(chat.router)
+
+    from ..ui.app import mount_ui  # gradio is a heavy import: only for apps that are built
+    return mount_ui(app, lambda: app.state.services.chat)

@@ -1,0 +1,59 @@
+"""Catalog and intent routes: a product by id, search (retrieval + ranker, logged as a UBI query), the intent
+parser and its JSON Schema, and the health check."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from ranking.query_log import log_search
+from retrieval.errors import NotFound
+from retrieval.intent import Intent
+from retrieval.models import Product, SearchRequest, SearchResponse
+
+from ..intent.parser import IntentRequest, IntentResponse
+from .dependencies import EventsDep, IntentParserDep, RetrieverDep, SearchDep
+
+router = APIRouter()
+
+
+class Health(BaseModel):
+    status: str
+    products: int
+    catalog_version: str | None
+
+
+@router.get("/healthz", response_model=Health, tags=["ops"])
+def healthz(retriever: RetrieverDep) -> Health:
+    return Health(status="ok", products=retriever.product_count(), catalog_version=retriever.catalog_version())
+
+
+@router.get("/v1/products/{product_id}", response_model=Product, tags=["catalog"],
+            responses={404: {"description": "No product with this id"}})
+def get_product(product_id: str, retriever: RetrieverDep) -> Product:
+    product = retriever.get_product(product_id)
+    if product is None:
+        raise NotFound("product_id", f"no product with id {product_id!r}")
+    return product
+
+
+@router.post("/v1/intent", response_model=IntentResponse, tags=["intent"])
+def intent(body: IntentRequest, parser: IntentParserDep) -> IntentResponse:
+    """Parse a shopping request into a structured intent (rules first, the LLM where it helps)."""
+    return parser.parse(body.text, body.context)
+
+
+@router.get("/v1/intent/schema", tags=["intent"])
+def intent_schema() -> dict:
+    """The JSON Schema of `Intent`, the contract every parser output validates against."""
+    return Intent.model_json_schema()
+
+
+@router.post("/v1/search", response_model=SearchResponse, tags=["catalog"])
+def search(body: SearchRequest, search: SearchDep, events: EventsDep) -> SearchResponse:
+    response = search.search(body)
+    response.query_id = uuid.uuid4().hex
+    log_search(events, body, response)
+    return response

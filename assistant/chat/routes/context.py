@@ -1,0 +1,91 @@
+"""`RouteContext`: what a route works with (the tools bound to this conversation, the session, how many
+results a reply shows) and the lookups several routes share: searching for an intent, and finding the
+product(s) a message points at among those shown."""
+
+from __future__ import annotations
+
+import re
+
+from langchain_core.tools import BaseTool
+
+from retrieval.intent import Intent
+from retrieval.models import Product
+from tools.models import ProductResults
+
+from .. import cues
+from ..answers import ASPECTS
+from ..sessions import Session
+
+SEARCH_ACTIONS = ("search", "recommend", "refine")
+
+
+class RouteContext:
+    def __init__(self, tools: dict[str, BaseTool], session: Session, results: int):
+        self.tools = tools
+        self.session = session
+        self.results = results
+
+    def search(self, intent: Intent, exclude_ids: list[str] | None = None, k: int | None = None) -> ProductResults:
+        request = intent.search_request(k or self.results)
+        args = {**request.model_dump(include={"query", "min_price", "max_price", "brand", "exclude_brand",
+                                              "category", "color", "size"}),
+                "features": intent.features, "exclude_terms": intent.exclude.terms,
+                "exclude_ids": list(exclude_ids or []), "k": k or self.results}
+        return self.tools["search_products"].invoke(args)
+
+    def product(self, product_id: str) -> Product | None:
+        try:
+            return self.tools["get_product"].invoke({"product_id": product_id})
+        except LookupError:
+            return None
+
+    def asks_about_focus(self, text: str) -> bool:
+        """'what sizes does it come in?': a question about the product talked about last."""
+        return bool(self.session.focus_id and cues.points_at_one(text) and
+                    (text.rstrip().endswith("?") or any(re.search(p, text.lower()) for p in ASPECTS.values())))
+
+    def pointed_ids(self, intent: Intent, text: str) -> list[str]:
+        """Every shown product the message names: by position, by id, by brand."""
+        shown = self.session.shown_ids
+        ids = [shown[n - 1 if n > 0 else len(shown) + n] for n in cues.ordinals(text)
+               if shown and -len(shown) <= n <= len(shown) and n != 0]
+        if intent.reference and intent.reference.product_id:
+            ids.append(intent.reference.product_id)
+        if intent.brands and shown:  # "compare the Summitry and the Ridgefern"
+            wanted = {brand.lower() for brand in intent.brands}
+            ids += [pid for pid in shown if (self._brand(pid) or "").lower() in wanted][:2]
+        return [pid for pid in dict.fromkeys(ids) if self.product(pid) is not None]
+
+    def referenced(self, intent: Intent, text: str, default_to_only: bool = False) -> Product | None:
+        """The one product a message is about: an id or position, else 'it' (the product in focus), else
+        a shown product of the brand or kind named, else the product in focus or the first shown (for an add
+        to cart: only when it is the only one shown)."""
+        session = self.session
+        if intent.reference and intent.reference.product_id:
+            return self.product(intent.reference.product_id)
+        if intent.reference and intent.reference.ordinal is not None:
+            return None  # a position among products that are not (or no longer) shown
+        if session.focus_id and cues.points_at_one(text):
+            return self.product(session.focus_id)
+        matching = self.matching_shown(intent)
+        if matching:
+            return matching
+        if session.focus_id and not default_to_only:
+            return self.product(session.focus_id)
+        if len(session.shown_ids) == 1 or (session.shown_ids and not default_to_only):
+            return self.product(session.shown_ids[0])
+        return None
+
+    def matching_shown(self, intent: Intent) -> Product | None:
+        if not (intent.brands or intent.category):
+            return None
+        for pid in self.session.shown_ids:
+            product = self.product(pid)
+            if product and (not intent.brands or product.brand in intent.brands) and \
+                    (not intent.category or intent.category in product.category):
+                return product
+        return None
+
+    def _brand(self, product_id: str) -> str | None:
+        product = self.product(product_id)
+        return product.brand if product else None

@@ -1,0 +1,60 @@
+"""Search, recommend, refine: `search_products` with the intent's hard filters. "Show me more" is the same
+request without the products already shown for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from retrieval.intent import Intent
+from tools.models import ProductResults
+
+from .. import wording
+from ..findings import Findings
+from .context import RouteContext
+
+
+@dataclass
+class SearchFindings(Findings):
+    results: ProductResults | None = None
+
+    route: ClassVar[str] = "search"
+    more: ClassVar[bool] = False
+
+    def found_nothing(self) -> bool:
+        return self.results is not None and not self.products
+
+    def template(self, message: str) -> str:
+        request = self.results.request if self.results else None
+        what = self.intent.product_type or (self.intent.category or "").lower() or None
+        limits = wording.constraints(request)
+        scope = " ".join(part for part in (f"for {what}" if what else "", limits) if part)
+        cards = self.products
+        if not cards:
+            if self.more:
+                return f"That's all I have{' ' + scope if scope else ''}. Try widening the search, for example a " \
+                       f"higher budget."
+            hint = " Try a higher budget or fewer filters." if limits else " Try other words for it."
+            return f"I found nothing{' ' + scope if scope else ''}.{hint}"
+        first = cards[0]
+        options = f"{len(cards)}{' more' if self.more else ''} option{'s' if len(cards) != 1 else ''}"
+        pick = f"The top pick is the {wording.name(first)} at {wording.price(first.price)}"
+        if first.reasons:
+            pick += f" ({first.reasons[0]})"
+        verb = "is" if len(cards) == 1 and not self.more else "are"
+        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}."
+
+
+@dataclass
+class MoreFindings(SearchFindings):
+    route: ClassVar[str] = "more"
+    more: ClassVar[bool] = True
+
+
+def search(context: RouteContext, intent: Intent, more: bool = False) -> SearchFindings:
+    session = context.session
+    results = context.search(intent, exclude_ids=session.seen_ids if more else [])
+    session.set_request(intent)
+    session.show(results.products, more=more)
+    kind = MoreFindings if more else SearchFindings
+    return kind(intent, products=results.products, query_id=results.query_id, results=results)
