@@ -117,7 +117,8 @@ def error_fields(exc: ValidationError) -> list[tuple[str, str]]:
 class Rejection(BaseModel):
     index: int = Field(description="0-based position of the event in the request (a line number in the CLI).")
     field: str
-    message: str
+    message: str = Field(description="Every problem of the event, each as 'field: message'.")
+    reason: str = Field(default="", exclude=True, description="The problem with `field` alone (not serialized).")
 
 
 class EventsReport(BaseModel):
@@ -140,6 +141,8 @@ def validate_events(items: list[object], prefix: str = "") -> tuple[list[QueryEv
             where = f"{prefix}.{index}" if prefix else ""
             errors = [(".".join(p for p in (where, field) if p) or "event", message)
                       for field, message in error_fields(exc)]
-            rejected.append(Rejection(index=index, field=errors[0][0],
-                                      message="; ".join(f"{f}: {m}" for f, m in errors)))
+            (field, first), *others = errors
+            rejected.append(Rejection(index=index, field=field,
+                                      message="; ".join(f"{f}: {m}" for f, m in errors),
+                                      reason="; ".join([first, *(f"{f}: {m}" for f, m in others)])))
     return events, rejected

@@ -52,7 +52,7 @@ def post_events(events: EventsDep, payload: Any = Body(openapi_examples=EVENT_EX
     else:
         valid, rejected = validate_events([payload])
     if not valid:
-        return unprocessable([(r.field, r.message.removeprefix(f"{r.field}: ")) for r in rejected])
+        return unprocessable([(r.field, r.reason) for r in rejected])
     added = events.add(valid)
     report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected)
     return JSONResponse(status_code=207 if rejected else 200, content=report.model_dump())
