@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from assistant import services  # noqa: E402
+from assistant.services import Services  # noqa: E402
 from assistant.api import create_app  # noqa: E402
 from assistant.config import get_settings  # noqa: E402
 from assistant.demo_store import demo_queries_path  # noqa: E402
@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
     settings = get_settings()
-    retriever = services.retriever(settings)
+    retriever = Services(settings).retriever
     queries = [q.query for q in load_qrels(demo_queries_path(settings))]
     queries = (queries * (args.runs // len(queries) + 1))[:args.runs]
     with TestClient(create_app(settings, retriever=retriever)) as client:

@@ -137,15 +137,15 @@ def template_settings(db: str) -> Settings:
 def bench_turn(args: argparse.Namespace) -> None:
     from fastapi.testclient import TestClient
 
-    from assistant import services
     from assistant.api import create_app
     from assistant.chat.models import ChatRequest
+    from assistant.services import Services
 
     settings = template_settings(fresh_db("turn"))
-    retriever = services.retriever(settings)
-    search = RecordingSearch(services.product_search(settings, retriever))
-    chat = services.chat_service(settings, search, services.intent_parser(settings, retriever),
-                                 services.event_store(settings))
+    services = Services(settings)
+    retriever = services.retriever
+    services.search = search = RecordingSearch(services.search)
+    chat = services.chat
     inproc: dict[str, list[float]] = defaultdict(list)
     http: dict[str, list[float]] = defaultdict(list)
     baseline: list[float] = []
@@ -238,13 +238,11 @@ def bench_turn(args: argparse.Namespace) -> None:
 
 
 def bench_profile(args: argparse.Namespace) -> None:
-    from assistant import services
     from assistant.chat.models import ChatRequest
+    from assistant.services import Services
 
     settings = template_settings(fresh_db("profile"))
-    retriever = services.retriever(settings)
-    chat = services.chat_service(settings, services.product_search(settings, retriever),
-                                 services.intent_parser(settings, retriever), services.event_store(settings))
+    chat = Services(settings).chat
 
     def run(rounds: int) -> None:
         for _ in range(rounds):

@@ -16,7 +16,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant import services  # noqa: E402
+from assistant.services import Services  # noqa: E402
 from assistant.config import get_settings  # noqa: E402
 from assistant.demo_store import demo_queries_path  # noqa: E402
 from retrieval.evaluation import load_qrels, ndcg_at_k  # noqa: E402
@@ -37,7 +37,7 @@ def weighted(dense: dict[str, float], lexical: dict[str, float], alpha: float) -
 
 def main() -> None:
     settings = get_settings()
-    retriever = services.retriever(settings)
+    retriever = Services(settings).retriever
     queries = load_qrels(demo_queries_path(settings))
     runs = []
     for q in queries:

@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant import services  # noqa: E402
+from assistant.services import Services  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from retrieval.demo.catalog_generator import generate_catalog, generate_queries  # noqa: E402
 from retrieval.ingest.pipeline import ingest_products  # noqa: E402
@@ -60,8 +60,8 @@ def bench_size(n: int, runs: int, reuse: bool) -> dict:
     rebuild = not (reuse and (settings.catalog_dir / "ACTIVE").exists())
     if rebuild:  # before any Chroma client opens the directory
         shutil.rmtree(home, ignore_errors=True)
-    catalog = services.catalog_home(settings)
-    embedder = services.embedder(settings)
+    services = Services(settings)
+    catalog, embedder = services.catalog_home, services.embedder
     if rebuild:
         started = time.perf_counter()
         report = ingest_products(catalog, embedder, ((i + 1, p) for i, p in enumerate(products)), replace=True)
