@@ -11,6 +11,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 AttributeValue = str | list[str]
+# Where a field's value came from: the feed, or derived at ingest from the product's own title, description
+# and tags (retrieval/enrichment). Filters treat both the same; the assistant can say which it relied on.
+Provenance = Literal["feed", "derived"]
 
 
 def _not_blank(value: str) -> str:
@@ -65,6 +68,15 @@ class Product(BaseModel):
     tags: list[str] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=list)
     reviews: list[str] = Field(default_factory=list, description="A few review snippets.")
+    provenance: dict[str, Provenance] = Field(
+        default_factory=dict, description="For the fields ingest enrichment looks at (brand, color, size, material, "
+                                          "age_range, piece_count, pack_count, dimensions): 'feed' when the feed "
+                                          "gave the value, 'derived' when ingest read it from the product's own "
+                                          "text. Empty for products ingested without enrichment.")
+
+    def derived(self, name: str) -> bool:
+        """Whether this field's value was derived at ingest rather than given by the feed."""
+        return self.provenance.get(name) == "derived"
 
     def attribute_values(self, name: str) -> list[str]:
         """All values of one attribute, lower-cased, across the product and its variants."""

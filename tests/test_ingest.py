@@ -51,7 +51,9 @@ def test_google_xml_items_with_line_numbers(home, embedder):
     assert [(e.line, e.reason) for e in report.errors] == [(17, "missing title")]
     socks = home.open_active().products.get("X-1")
     assert socks.description == "Warm & soft"
-    assert socks.attributes == {"color": "Charcoal Grey", "size": "M"}
+    # the feed's colour and size, and the material its title states ("Merino Wool Socks"), marked as derived
+    assert socks.attributes == {"color": "Charcoal Grey", "size": "M", "material": "merino wool"}
+    assert socks.provenance == {"brand": "feed", "color": "feed", "size": "feed", "material": "derived"}
     poles = home.open_active().products.get("X-3")
     assert poles.price == 10.99 and poles.price_range == (10.99, 20.99)
     assert _search(home, embedder, "socks", color="charcoal grey", max_price=20)[0].id == "X-1"

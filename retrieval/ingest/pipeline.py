@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from ..catalog import CatalogHome, CatalogVersion
 from ..documents import product_document
 from ..embeddings import Embedder
+from ..enrichment import BrandLearner, EnrichmentReport, apply_brand, derive
 from ..filters import Facets
 from ..models import Product
 from .fields import ParsedRow, RowError
@@ -32,6 +33,7 @@ class IngestReport(BaseModel):
     updated: int = 0
     skipped: int = 0
     errors: list[RowError] = []
+    enrichment: EnrichmentReport | None = None  # what was derived from the products' own text (None: not run)
 
 
 def detect_format(path: Path) -> FeedFormat:
@@ -71,9 +73,14 @@ def ingest_products(
     rows: Iterable[ParsedRow],
     replace: bool = False,
     progress: Callable[[int, float], None] | None = None,
+    enrich: bool = True,
 ) -> IngestReport:
-    """Upsert rows into the active catalog, or (replace) build a new version and swap it in on success."""
-    report = IngestReport()
+    """Upsert rows into the active catalog, or (replace) build a new version and swap it in on success.
+
+    With `enrich`, what the feed lacks is derived from each product's own text (retrieval/enrichment): the
+    attributes as each product streams through, then the brands, learnt from the titles of the whole catalog
+    once it is written, for the products the feed gave none."""
+    report = IngestReport(enrichment=EnrichmentReport() if enrich else None)
     if replace:
         home.discard_inactive()
         version = home.create()
@@ -83,6 +90,8 @@ def ingest_products(
         _write(version, embedder, rows, report, progress)
         if replace and report.ingested + report.updated == 0:
             raise ValueError("the feed produced no products; the previous catalog stays in place")
+        if report.enrichment is not None:
+            _derive_brands(version, embedder, report.enrichment)
         version.rebuild_search_indexes()
     except BaseException:
         if replace or home.active_name() != version.name:
@@ -109,6 +118,8 @@ def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow
             report.errors.append(row)
             continue
         _, product = row
+        if report.enrichment is not None:
+            derive(product, report.enrichment)
         if product.id in batch:  # the same id twice in one batch: the later row wins
             _flush(version, embedder, batch, report)
             batch = {}
@@ -145,3 +156,41 @@ def _flush(version: CatalogVersion, embedder: Embedder, batch: dict[str, Product
     report.updated += len(known)
     report.ingested += len(products) - len(known)
     return len(products)
+
+
+def _derive_brands(version: CatalogVersion, embedder: Embedder, report: EnrichmentReport) -> None:
+    """Learn the catalog's brands from all its titles (one streaming pass over the product table, keeping only
+    counts and the ids of products without a feed brand), then give those products the brand their title
+    starts with. A brand read from the title is already in the title, so documents do not change and nothing is
+    embedded again (unless the brand's spelling differs from the title's): only the stored product and its facets
+    (brand filters) are rewritten."""
+    learner = BrandLearner()
+    candidates: list[str] = []
+    for product in version.products.iter_products():
+        derived = product.derived("brand")
+        learner.observe(product.title, None if derived else product.brand, product.category)
+        if not product.brand or derived:
+            candidates.append(product.id)
+    brands = learner.learn()
+    report.brands_learned = len(brands)
+    counts: dict[str, int] = {}
+    for start in range(0, len(candidates), BATCH):
+        products = list(version.products.get_many(candidates[start:start + BATCH]).values())
+        changed = [p for p in products if apply_brand(p, brands)]
+        for product in products:
+            if product.brand and product.derived("brand"):
+                counts[product.brand] = counts.get(product.brand, 0) + 1
+        if changed:
+            documents = [product_document(p) for p in changed]
+            hashes = [hashlib.sha1(d.encode()).hexdigest() for d in documents]
+            known = version.products.doc_hashes([p.id for p in changed])
+            stale = [i for i, p in enumerate(changed) if known.get(p.id) != hashes[i]]
+            if stale:
+                version.vectors.upsert([changed[i].id for i in stale], embedder.encode([documents[i] for i in stale]),
+                                       [Facets.of(changed[i]).chroma_metadata() for i in stale])
+            fresh = [p for i, p in enumerate(changed) if i not in set(stale)]
+            if fresh:
+                version.vectors.update_metadata([p.id for p in fresh], [Facets.of(p).chroma_metadata() for p in fresh])
+            version.products.upsert(zip(changed, hashes))
+    report.derived["brand"] = sum(counts.values())
+    report.top_brands = dict(sorted(counts.items(), key=lambda item: -item[1])[:10])
