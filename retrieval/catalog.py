@@ -130,5 +130,16 @@ class CatalogHome:
         return stale
 
 
+def open_active_products(root: Path) -> tuple[str, ProductStore] | None:
+    """The serving version's name and its product table alone, without the vector store: for reports over the
+    catalog (`shopassist catalog stats`). None when no catalog serves. Close the store when done."""
+    try:
+        name = (root / "ACTIVE").read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = root / name / "products.sqlite"
+    return (name, ProductStore(path)) if name and path.is_file() else None
+
+
 def collection_name(version: str) -> str:
     return f"shopassist-{version}"

@@ -32,7 +32,16 @@ def register(sub, eval_sub) -> None:
     ingest.add_argument("--replace", action="store_true",
                         help="build a new catalog from this feed and swap it in only on success")
     ingest.add_argument("--json", action="store_true", help="end with a JSON summary line")
+    ingest.add_argument("--no-enrich", dest="enrich", action="store_false",
+                        help="take the feed as it is: derive no brand or attributes from the products' own text")
     ingest.set_defaults(handler=cmd_ingest)
+
+    catalog = sub.add_parser("catalog", help="about the serving catalog")
+    catalog_sub = catalog.add_subparsers(required=True, metavar="WHAT")
+    stats = catalog_sub.add_parser("stats", help="product count and, per field, the share from the feed and the "
+                                                 "share derived at ingest")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(handler=cmd_catalog_stats)
 
     search = sub.add_parser("search", help="search the catalog")
     search.add_argument("query", nargs="?")
@@ -110,14 +119,36 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     rows = read_feed(args.path, args.format, mapping or None)
     services = Services(settings)
     report = ingest_products(services.catalog_home, services.embedder, rows,
-                             replace=args.replace, progress=progress)
+                             replace=args.replace, progress=progress, enrich=args.enrich)
     print(file=sys.stderr)
     for error in report.errors[:20]:
         print(f"skipped line {error.line}: {error.reason}", file=sys.stderr)
     if len(report.errors) > 20:
         print(f"... and {len(report.errors) - 20} more skipped rows (see --json)", file=sys.stderr)
     summary = f"ingested {report.ingested}, updated {report.updated}, skipped {report.skipped}"
+    if report.enrichment is not None and report.enrichment.derived:
+        derived = ", ".join(f"{name} {count}" for name, count in report.enrichment.derived.items() if count)
+        summary += f"; derived from the products' own text: {derived or 'nothing'}"
     print(report.model_dump_json() if args.json else summary)
+    return 0
+
+
+def cmd_catalog_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.catalog import open_active_products
+    from retrieval.enrichment.stats import CatalogStats, catalog_stats, format_stats
+
+    opened = open_active_products(settings.catalog_dir)
+    if opened is None:
+        stats = CatalogStats()
+    else:
+        name, store = opened
+        try:
+            stats = catalog_stats(store.iter_products(), version=name)
+        finally:
+            store.close()
+    print(stats.model_dump_json() if args.json else format_stats(stats))
+    if not stats.products:
+        print("the catalog is empty: run `shopassist ingest FEED` or `shopassist demo --no-serve`", file=sys.stderr)
     return 0
 
 

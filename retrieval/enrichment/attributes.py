@@ -44,6 +44,7 @@ _AGE_PATTERNS = (
                 r"subscription|service|protection|plan|support))", re.I), "range"),
 )
 _TODDLERS = re.compile(r"\bfor\s+(?:a\s+)?toddlers?\b", re.I)
+_TODDLER_IN_TITLE = re.compile(r"\btoddlers?'?s?\b", re.I)  # "Android Pocket Toddler Tee": made for toddlers
 
 
 def parse_age_range(text: str) -> str | None:
@@ -284,7 +285,8 @@ def derive_attributes(product: Product) -> dict[str, str | list[str]]:
         put("material", find_materials(title, description, product.tags))
         put("size", find_size(title))
     if "age_range" not in have:
-        put("age_range", parse_age_range(title) or (parse_age_range(description) if description else None))
+        age = parse_age_range(title) or ("1-3 years" if _TODDLER_IN_TITLE.search(title) else None)
+        put("age_range", age or (parse_age_range(description) if description else None))
     for name, parse in (("piece_count", parse_piece_count), ("pack_count", parse_pack_count)):
         if name not in have:
             value = parse(title) or (parse(description) if description else None)
