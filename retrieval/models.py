@@ -156,6 +156,8 @@ class SearchHit(BaseModel):
     score: float
     dense_rank: int | None = Field(default=None, description="1-based rank in the dense list, if present.")
     bm25_rank: int | None = Field(default=None, description="1-based rank in the BM25 list, if present.")
+    dense_similarity: float | None = Field(default=None, description="Cosine similarity of the query and the "
+                                                                     "product text, when the dense list has it.")
     retrieval_score: float | None = Field(default=None, description="The fused retrieval score, when a ranker "
                                                                     "reordered the list.")
     why: list[str] = Field(default_factory=list, description="Ranking features that raised this product most, "

@@ -104,6 +104,8 @@ class Retriever:
         lexical_ids: list[str] = []
         dense_scores: dict[str, float] = {}
         lexical_scores: dict[str, float] = {}
+        lexical_rows: dict[str, int] = {}
+        vector = None
         mask = serving.facets.mask(filters)
         if request.mode in ("dense", "hybrid"):
             vector = self.embedder.encode_query(request.query)
@@ -120,6 +122,11 @@ class Retriever:
                 pid = serving.lexical.ids[row]
                 lexical_ids.append(pid)
                 lexical_scores[pid] = score
+                lexical_rows[pid] = row
+        if vector is not None:  # every hit gets its similarity: a relevance signal whichever list found it
+            for pid, row in lexical_rows.items():
+                if pid not in dense_scores:
+                    dense_scores[pid] = float(serving.vectors[row] @ vector)
 
         if request.mode == "dense":
             scored = dense_scores
@@ -140,7 +147,8 @@ class Retriever:
             hits.append(SearchHit(
                 id=pid, title=product.title, price=product.price, currency=product.currency,
                 category=product.category, brand=product.brand, score=round(scored[pid], 6),
-                dense_rank=dense_rank.get(pid), bm25_rank=lexical_rank.get(pid)))
+                dense_rank=dense_rank.get(pid), bm25_rank=lexical_rank.get(pid),
+                dense_similarity=round(dense_scores[pid], 4) if pid in dense_scores else None))
             if len(hits) == request.k:
                 break
         return hits

@@ -382,10 +382,11 @@ SHOES = Intent(action="search", query="nike running shoes", product_type="runnin
                brands=["Nike"], attributes={"size": "10"})
 
 
-def test_cheaper_goes_below_the_cheapest_shown_price():
+def test_cheaper_goes_below_the_median_shown_price_never_below_all_of_it():
     intent = parse("cheaper", previous=SHOES, shown_prices=[89.99, 74.99, 120.0])
     assert intent.action == "refine"
-    assert intent.price.max == 74.98
+    assert intent.price.max == 89.98  # below the median: the cheapest shown ($74.99) stays in reach
+    assert parse("cheaper", previous=SHOES, shown_prices=[5.49, 5.49]).price.max == 5.48  # all alike: below them
     assert (intent.product_type, intent.brands, intent.attributes) == ("running shoes", ["Nike"], {"size": "10"})
 
 
@@ -397,8 +398,9 @@ def test_cheaper_without_shown_prices_lowers_the_previous_ceiling_or_sorts():
     assert parse("cheaper ones").sort == "price_asc"
 
 
-def test_more_expensive_goes_above_the_dearest_shown_price():
-    assert parse("more expensive ones", previous=SHOES, shown_prices=[20.0, 35.0]).price.min == 35.01
+def test_more_expensive_goes_above_the_median_shown_price():
+    assert parse("more expensive ones", previous=SHOES, shown_prices=[20.0, 35.0]).price.min == 27.51
+    assert parse("more expensive ones", previous=SHOES, shown_prices=[35.0, 35.0]).price.min == 35.01
 
 
 def test_in_blue_keeps_everything_else():

@@ -1,18 +1,27 @@
 """Conversation context: what the shopper asked and was shown before, and how a follow-up changes it.
 
-Refinement rules (a follow-up that only modifies the previous request):
-- "cheaper": price.max = the cheapest shown price - 0.01; with no shown prices, 0.8 x the previous max;
-  with neither, sort by price ascending. "more expensive" mirrors it (min = dearest shown + 0.01,
-  1.25 x the previous min, the previous max as the new min, or sort by price descending).
-- "bigger" / "smaller": one step along the size ladder (XS..XXXL, Twin..California King, or the catalog's
-  own sizes with the same unit); unchanged when no ladder applies.
-- "not that brand" / "other brands": the previous brands move to exclude.brands.
-- "show me more": the previous intent unchanged. Anything else the message sets is laid over the previous.
+How a message changes the current request (the rules the dialogue follows; tested in
+tests/test_dialogue_state.py):
+
+| the shopper says | example | the request becomes |
+|---|---|---|
+| a new product type or topic | "show me dinosaur figures" | the new request alone: the old budget, colours, brands and features belonged to the old one |
+| a refinement | "in blue", "under $15", "not X", "waterproof" | the previous request with the new constraint laid over it |
+| "instead" / "rather" / "something else" | "something more creative instead" | the new want, keeping the budget, who it is for, the occasion and the brands ruled out |
+| "cheaper" | after products at $20, $25, $40 | below the median shown ($24.99), never below all of it unless all cost the same; no prices shown: 0.8 x the old ceiling, else cheapest first |
+| "more expensive" | | above the median shown (mirror of cheaper) |
+| "bigger" / "smaller" | | one step along the size ladder (XS..XXXL, Twin..California King, or the catalog's own sizes) |
+| "not that brand" / "other brands" | | the previous brands move to exclude.brands |
+| a sort | "cheapest first", "best rated", "newest" | the same request, ordered |
+| "show me more" | | the same request; the products already shown are skipped (the chat session keeps them) |
+
+Relative moves stay in the same kind of product: the chat route keeps the category of what was shown.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -151,6 +160,19 @@ def resolve_reference(reference: Reference | None, shown_product_ids: Sequence[s
     return reference
 
 
+def replace_wanted(previous: Intent, fresh: Intent) -> Intent:
+    """'something more creative instead': what is wanted is the new message's, the budget, who it is for, the
+    occasion and the brands ruled out are the previous request's unless the message sets them."""
+    stated_price = fresh.price.min is not None or fresh.price.max is not None
+    return fresh.model_copy(update={
+        "action": "search",
+        "price": fresh.price if stated_price else previous.price,
+        "recipient": fresh.recipient or previous.recipient,
+        "occasion": fresh.occasion or previous.occasion,
+        "exclude": _merge_exclusions(Exclusions(brands=previous.exclude.brands), fresh.exclude, fresh.brands),
+    })
+
+
 def step_size(size: str, direction: int, known_sizes: Sequence[str] = ()) -> str | None:
     """One size up (direction 1) or down (-1): 'M' -> 'L', 'Queen' -> 'King', '55-Inch' -> '65-Inch'."""
     for ladder in (LETTER_LADDER, BED_LADDER):
@@ -176,7 +198,8 @@ def step_size(size: str, direction: int, known_sizes: Sequence[str] = ()) -> str
 def _cheaper(intent: Intent, shown_prices: Sequence[float]) -> dict:
     prices = [p for p in shown_prices if p is not None and p > 0]
     if prices:
-        ceiling = round(min(prices) - 0.01, 2)
+        middle = statistics.median(prices)
+        ceiling = round((middle if middle > min(prices) else min(prices)) - 0.01, 2)
     elif intent.price.max is not None:
         ceiling = round(intent.price.max * CHEAPER_FACTOR, 2)
     else:
@@ -188,7 +211,8 @@ def _cheaper(intent: Intent, shown_prices: Sequence[float]) -> dict:
 def _pricier(intent: Intent, shown_prices: Sequence[float]) -> dict:
     prices = [p for p in shown_prices if p is not None and p > 0]
     if prices:
-        floor = round(max(prices) + 0.01, 2)
+        middle = statistics.median(prices)
+        floor = round((middle if middle < max(prices) else max(prices)) + 0.01, 2)
     elif intent.price.min is not None:
         floor = round(intent.price.min * PRICIER_FACTOR, 2)
     elif intent.price.max is not None:

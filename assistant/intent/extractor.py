@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import lexicons as lex
-from .context import IntentContext, Refinement, merge_intents, refine, resolve_reference
+from .context import IntentContext, Refinement, merge_intents, refine, replace_wanted, resolve_reference
 from .fields import demonstrative_before, read_action, read_language, read_product_type, read_query
 from .message import EXACT, Claim, Message
 from .negations import apply_negations
@@ -218,7 +218,11 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
     if reference != fresh.reference:
         fresh = fresh.model_copy(update={"reference": reference})
     previous = context.previous
-    if previous is None or fresh.action not in ("refine", "search"):
+    if previous is None or fresh.action not in ("refine", "search", "recommend"):
+        return fresh
+    if lex.INSTEAD_RE.search(message.text) and (fresh.query or fresh.product_type or fresh.features):
+        return replace_wanted(previous, fresh)
+    if fresh.action == "recommend":
         return fresh
     if fresh.product_type and not _same_product(fresh, previous):
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh

@@ -600,6 +600,8 @@ BIGGER_RE = re.compile(r"\b(?:bigger|larger|(?:a |one |next )?size up(?=\s*(?:$|
 SMALLER_RE = re.compile(r"\b(?:smaller|(?:a |one |next )?size down(?=\s*(?:$|[,.!?]|please)))")
 OTHER_BRAND_RE = re.compile(r"\b(?:(?:other|another|different) brands?|not (?:that|this|those|these) brands?|"
                             r"(?:a )?brand other than (?:that|this)|different make)\b")
+# "instead", "rather", "something else": a new want in place of the old one ("instead of X" negates X).
+INSTEAD_RE = re.compile(r"\b(?:instead|rather)\b(?!\s+(?:of|than)\b)|\bsomething (?:else|different)\b")
 MORE_RE = re.compile(r"\b(?:show (?:me )?more|more (?:options|results|of (?:these|those|them)|like (?:this|that|these|"
                      r"those))|see more|load more|next page|keep going|any more|anymore|others)\b|^\s*more\s*[?!.]*$")
 
@@ -654,7 +656,14 @@ SORT_PHRASES: dict[str, str] = {
     "recently released": "newest", "just released": "newest", "newer": "newest", "more recent": "newest",
     "new releases": "newest", "new release": "newest",
     "just came out": "newest", "brand new release": "newest", "latest model": "newest", "newest model": "newest",
+    "sort by price": "price_asc", "sorted by price": "price_asc", "order by price": "price_asc",
+    "by price": "price_asc", "sort by rating": "rating", "sorted by rating": "rating", "by rating": "rating",
+    "sort by newest": "newest", "by date": "newest",
 }
+# "cheapest first", "best rated first": the order's own word, not a reference to the first product.
+SORT_PHRASES |= {f"{phrase} first": sort for phrase, sort in SORT_PHRASES.items()
+                 if not phrase.startswith(("by ", "sort", "order")) and " " in phrase or phrase in
+                 ("cheapest", "newest", "latest", "priciest", "cheaper", "newer")}
 # Words that start a negation; what they apply to is the phrase right after them.
 NEGATION_CUES = ("not", "no", "without", "except", "excluding", "exclude", "anything but", "other than",
                  "but not", "nothing", "never", "avoid", "minus", "don't want", "dont want", "do not want",
@@ -695,7 +704,7 @@ differences between add added adding come comes coming take takes fit fits runs 
 feel feels hold holds ship ships arrive arrives charge costs weigh weighs include includes contain contains
 support supports go goes sound sounds long much many whether tell explain describe details detail info
 information please question questions wondering wonder curious loves likes enjoys adores into write
-actually instead maybe else again anyway though now today tomorrow asap soon currently definitely run true
+actually instead rather maybe else again anyway though now today tomorrow asap soon currently definitely run true
 select choose pick locate meant
 """.split())
 # "a bottle of olive oil", "a box of chocolates": the product is what the container holds

@@ -29,7 +29,7 @@ class RouteContext:
         request = intent.search_request(k or self.results)
         args = {**request.model_dump(include={"query", "min_price", "max_price", "brand", "exclude_brand",
                                               "category", "color", "size"}),
-                "features": intent.features, "exclude_terms": intent.exclude.terms,
+                "features": intent.features, "exclude_terms": intent.exclude.terms, "sort": intent.sort,
                 "exclude_ids": list(exclude_ids or []), "k": k or self.results}
         return self.tools["search_products"].invoke(args)
 

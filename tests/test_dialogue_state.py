@@ -1,0 +1,91 @@
+"""The dialogue rules of assistant/intent/context.py's table, one test per row, on the rules alone (no
+catalog): what a follow-up keeps of the request before it and what it replaces."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.intent import IntentContext, extract_intent
+from retrieval.models import Product, SearchHit
+from tools.catalog import is_match, sort_matches
+
+GIFT = extract_intent("a board game for a 7 year old boy under $30, not Hasbro")
+
+
+def follow(text: str, previous=GIFT, prices=(20.0, 25.0, 40.0)):
+    return extract_intent(text, context=IntentContext(previous=previous, shown_product_ids=["a", "b", "c"][:len(prices)],
+                                                      shown_prices=list(prices)))
+
+
+def test_a_new_product_type_starts_a_new_request():
+    shoes = extract_intent("running shoes under $80 in blue")
+    tents = follow("show me tents", previous=shoes)
+    assert tents.action == "search" and tents.product_type == "tents"
+    assert tents.price.max is None and "color" not in tents.attributes
+
+
+def test_a_refinement_keeps_the_rest():
+    blue = follow("in blue")
+    assert blue.action == "refine" and blue.product_type == "board game" and blue.attributes["color"] == "blue"
+    assert blue.price.max == 30 and blue.exclude.brands == ["Hasbro"] and blue.recipient == "7 year old boy"
+
+
+@pytest.mark.parametrize("text, wanted", [("something more creative instead", "creative"),
+                                          ("what about puzzles instead", "puzzles"),
+                                          ("I would rather have a puzzle", "puzzle")])
+def test_instead_replaces_what_is_wanted_and_keeps_the_budget_and_the_recipient(text, wanted):
+    intent = follow(text)
+    assert intent.action == "search" and wanted in intent.query and "board" not in intent.query
+    assert intent.price.max == 30 and intent.recipient == "7 year old boy" and intent.exclude.brands == ["Hasbro"]
+
+
+def test_instead_of_a_brand_is_a_negation_not_a_new_want():
+    intent = follow("instead of hasbro")
+    assert intent.product_type == "board game" and "Hasbro" in intent.exclude.brands
+
+
+def test_cheaper_goes_below_the_median_shown_never_below_all_of_it():
+    assert follow("cheaper").price.max == 24.99
+    assert follow("cheaper", prices=(5.49, 5.49)).price.max == 5.48
+    assert follow("more expensive").price.min == 25.01
+
+
+@pytest.mark.parametrize("text, sort", [("cheapest first", "price_asc"), ("lowest price first", "price_asc"),
+                                        ("best rated", "rating"), ("best rated first", "rating"),
+                                        ("newest first", "newest"), ("sort by price", "price_asc"),
+                                        ("most expensive first", "price_desc")])
+def test_a_sort_orders_the_same_request(text, sort):
+    intent = follow(text)
+    assert intent.sort == sort and intent.product_type == "board game" and intent.price.max == 30
+    assert intent.reference is None  # "first" in "cheapest first" is the order, not the first product
+
+
+def test_show_me_more_keeps_the_request():
+    more = follow("show me more")
+    assert more.action == "refine" and more.product_type == "board game" and more.price.max == 30
+
+
+# ---------------------------------------------------------------- what the search tool keeps and how it orders
+
+
+def hit(pid: str, similarity: float | None, bm25: int | None) -> SearchHit:
+    return SearchHit(id=pid, title=pid, price=1.0, currency="USD", category=[], score=0.1,
+                     dense_similarity=similarity, bm25_rank=bm25)
+
+
+def test_only_matches_are_shown_never_filler():
+    assert is_match(hit("batteries", 0.48, 1)) and is_match(hit("power bank", 0.33, 4))
+    assert not is_match(hit("memory card for '10 year old'", 0.13, 2))  # a word matched, the meaning did not
+    assert not is_match(hit("microphone for 'headphones'", 0.36, None))  # close, but not the thing asked for
+    assert is_match(hit("sneakers for 'running shoes'", 0.55, None)) and is_match(hit("bm25 only", None, 3))
+
+
+def test_sorts_put_products_without_the_value_last():
+    products = [Product(id="a", title="a", price=30.0, rating=4.0, review_count=5),
+                Product(id="b", title="b", price=None, rating=4.9, review_count=50),
+                Product(id="c", title="c", price=10.0)]
+    pairs = [(hit(p.id, 0.5, 1), p) for p in products]
+    assert [p.id for _, p in sort_matches(pairs, "price_asc")] == ["c", "a", "b"]
+    assert [p.id for _, p in sort_matches(pairs, "price_desc")] == ["a", "c", "b"]
+    assert [p.id for _, p in sort_matches(pairs, "rating")] == ["b", "a", "c"]
+    assert [p.id for _, p in sort_matches(pairs, "relevance")] == ["a", "b", "c"]
