@@ -28,13 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant import services  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.demo_store import demo_queries_path, ensure_demo_store  # noqa: E402
+from assistant.intent import query_parser  # noqa: E402
+from assistant.services import Services  # noqa: E402
 from ranking.artifacts import save_ranker  # noqa: E402
 from ranking.dataset import load_impressions, load_products, split_by_time  # noqa: E402
 from ranking.event_store import open_event_store  # noqa: E402
 from ranking.exploration import Exploration  # noqa: E402
+from ranking.report import ModelMetrics  # noqa: E402
 from ranking.serving import RankedSearch  # noqa: E402
 from ranking.simulator import simulate  # noqa: E402
 from ranking.train import TrainConfig, train_and_evaluate  # noqa: E402
@@ -49,10 +51,10 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(samples):6.2f} ms  p95 {samples[int(len(samples) * 0.95)]:6.2f} ms"
 
 
-def table(models: dict) -> str:
+def table(models: dict[str, ModelMetrics]) -> str:
     lines = [f"    {'model':<24}{'AUC':>8}{'logloss':>9}{'NDCG@10':>9}"]
     for name, m in models.items():
-        lines.append(f"    {name:<24}{m['auc']:>8.4f}{m['logloss']:>9.4f}{m['ndcg@10']:>9.4f}")
+        lines.append(f"    {name:<24}{m.auc:>8.4f}{m.logloss:>9.4f}{m.ndcg_at_10:>9.4f}")
     return "\n".join(lines)
 
 
@@ -68,7 +70,8 @@ def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     settings = Settings(home=OUT / "home")
     ensure_demo_store(settings)
-    retriever = services.retriever(settings)
+    services = Services(settings)
+    retriever = services.retriever
     store = open_event_store(settings.events_database_url)
     started = time.perf_counter()
     report = simulate(retriever, store, users=args.users, sessions=args.sessions, seed=11)
@@ -77,26 +80,27 @@ def main() -> None:
           f"CTR {report.ctr} ({time.perf_counter() - started:.0f} s)")
 
     rows = load_impressions(store)
-    products = load_products(services.catalog_home(settings))
+    products = load_products(services.catalog_home)
     split = split_by_time(rows)
+    parse_query = query_parser(products.values())
     config = TrainConfig()
     if args.text_steps is not None:
         config.text_max_steps = args.text_steps
     started = time.perf_counter()
-    trained = train_and_evaluate(split, products, config=config)
+    trained = train_and_evaluate(split, products, parse_query, config=config)
     seconds = time.perf_counter() - started
-    model_dir = save_ranker(trained, settings.ranker_dir / "bench", rows, products, {"source": "benchmark"},
-                            settings.models_dir)
+    model_dir = save_ranker(trained, settings.ranker_dir / "bench", rows, products, parse_query,
+                            {"source": "benchmark"}, settings.models_dir)
     print(f"3. trained in {seconds:.0f} s = {seconds / events * 100_000:.0f} s per 100k events "
-          f"(text tower {trained.report['text_tower']['steps']} steps, {trained.report['text_tower']['seconds']} s; "
-          f"best head epoch {trained.history['best_epoch']}); test period {trained.report['test_events']} impressions")
-    frozen = train_and_evaluate(split, products, config=TrainConfig(text_max_steps=0))
-    models = dict(trained.report["models"])
-    models["ranker, text not tuned"] = frozen.report["models"]["ranker"]
+          f"(text tower {trained.report.text_tower.steps} steps, {trained.report.text_tower.seconds} s; "
+          f"best head epoch {trained.history['best_epoch']}); test period {trained.report.test_events} impressions")
+    frozen = train_and_evaluate(split, products, parse_query, config=TrainConfig(text_max_steps=0))
+    models = dict(trained.report.models)
+    models["ranker, text not tuned"] = frozen.report.models["ranker"]
     print(table(models))
-    print(json.dumps(models))
+    print(json.dumps({name: m.model_dump(by_alias=True) for name, m in models.items()}))
 
-    ranked = RankedSearch(retriever, settings.ranker_dir, settings.models_dir, model_dir=model_dir)
+    ranked = RankedSearch(retriever, query_parser, settings.ranker_dir, settings.models_dir, model_dir=model_dir)
     queries = [q.query for q in load_qrels(demo_queries_path(settings))]
     users = [s.user_id for s in report.shoppers]
     requests = [SearchRequest(query=q, k=10, user_id=users[i % len(users)])
@@ -119,7 +123,7 @@ def main() -> None:
     end = (max(r.timestamp for r in rows) + timedelta(days=8)).date()
     print(f"5. exploration over {args.explore_sessions} more sessions ({len(new)} of {len(products)} products new)")
     for share in (0.0, 0.1, 0.2):
-        exploring = RankedSearch(retriever, settings.ranker_dir, settings.models_dir, model_dir=model_dir,
+        exploring = RankedSearch(retriever, query_parser, settings.ranker_dir, settings.models_dir, model_dir=model_dir,
                                  exploration=Exploration(share=share) if share else None, seed=5)
         later = open_event_store(f"sqlite:///{OUT / f'explore-{share}.db'}")
         simulate(retriever, later, users=args.users, sessions=args.explore_sessions, seed=11, days=7, end=end,

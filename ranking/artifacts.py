@@ -26,21 +26,10 @@ import torch
 from retrieval.models import Product
 
 from .dataset import Impression
-from .features import FEATURES, FeatureContext, fit_context
-from .model import RankerNet
-from .train import HEAD_FEATURES, TrainedRanker
-
-FORMAT = 1
-
-
-@dataclass
-class Head:
-    net: RankerNet
-    features: list[str]
-    mean: np.ndarray
-    std: np.ndarray
-    serving_bias: float
-    meta: dict
+from .features import FEATURES, HEAD_FEATURES, FeatureContext, QueryParser, fit_context
+from .head import FORMAT
+from .report import TrainingReport
+from .train import TrainedRanker
 
 
 @dataclass
@@ -58,8 +47,9 @@ class Behaviour:
 
 
 def save_ranker(trained: TrainedRanker, out: Path, rows: list[Impression], products: dict[str, Product],
-                window: dict, onnx_cache: Path) -> Path:
-    """Write everything serving needs to `out` (created); rows = the whole data window."""
+                parse_query: QueryParser, window: dict, onnx_cache: Path) -> Path:
+    """Write everything serving needs to `out` (created); rows = the whole data window, whose behaviour
+    tables serve (a FeatureContext fitted on them: `parse_query` as in training)."""
     from retrieval.embeddings import OnnxEmbedder
 
     out.mkdir(parents=True, exist_ok=True)
@@ -68,7 +58,7 @@ def save_ranker(trained: TrainedRanker, out: Path, rows: list[Impression], produ
     meta = {"format": FORMAT, "features": HEAD_FEATURES, "net": trained.net.config,
             "mean": trained.mean.tolist(), "std": trained.std.tolist(), "serving_bias": trained.serving_bias,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "window": window,
-            "train_config": asdict(trained.config), "report": trained.report,
+            "train_config": asdict(trained.config), "report": trained.report.model_dump(by_alias=True),
             "best_epoch": trained.history.get("best_epoch")}
     (out / "ranker.json").write_text(json.dumps(meta, indent=1))
 
@@ -80,25 +70,15 @@ def save_ranker(trained: TrainedRanker, out: Path, rows: list[Impression], produ
     np.save(out / "product_vectors.npy", encoder.encode([product_document(p) for p in catalog]))
     (out / "product_ids.json").write_text(json.dumps([p.id for p in catalog]))
 
-    context = fit_context(rows, products)
+    context = fit_context(rows, products, parse_query)
     shown, clicks = Counter(r.product_id for r in rows), Counter(r.product_id for r in rows if r.clicked)
     (out / "behaviour.json").write_text(json.dumps({
         "popularity": context.popularity,
         "query_popularity": [[q, p, v] for (q, p), v in context.query_popularity.items()],
         "user_lift": [[u, k, value, v] for (u, k, value), v in context.user_lift.items()],
         "shown": shown, "clicks": clicks}))
-    (out / "model_card.md").write_text(model_card(meta, len(rows)))
+    (out / "model_card.md").write_text(model_card(meta, trained.report, len(rows)))
     return out
-
-
-def load_head(directory: Path) -> Head:
-    meta = json.loads((directory / "ranker.json").read_text())
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{directory}: ranker format {meta.get('format')}, expected {FORMAT}")
-    net = RankerNet(**meta["net"])
-    net.load_state_dict(torch.load(directory / "head.pt", map_location="cpu", weights_only=True))
-    net.eval()
-    return Head(net, meta["features"], np.array(meta["mean"]), np.array(meta["std"]), meta["serving_bias"], meta)
 
 
 def load_behaviour(directory: Path) -> Behaviour:
@@ -132,34 +112,33 @@ def active_model(ranker_home: Path) -> Path | None:
     return directory if (directory / "ranker.json").exists() else None
 
 
-def model_card(meta: dict, rows: int) -> str:
-    report, window = meta["report"], meta["window"]
+def model_card(meta: dict, report: TrainingReport, rows: int) -> str:
+    """The model card: `meta` is ranker.json as written, `rows` the impressions of the data window."""
+    window, periods, sizes, text = meta["window"], report.periods, report.rows, report.text_tower
     lines = [
         "# Model card: shopassist CTR ranker", "",
         f"Created {meta['created_at']}. Predicts P(click | user, request, product) for the top candidates of a "
         "search; trained on this store's own behaviour events.", "",
         "## Data", "",
         f"- Window: events since {window.get('since') or 'the first event'}; searches "
-        f"{report['periods']['train_start']} to {report['periods']['test_end']}; {rows} impressions.",
-        f"- Split by search time: train {report['rows']['train']}, validation {report['rows']['validation']} "
-        f"(from {report['periods']['validation_start']}), test {report['rows']['test']} "
-        f"(from {report['periods']['test_start']}).",
+        f"{periods.train_start} to {periods.test_end}; {rows} impressions.",
+        f"- Split by search time: train {sizes.train}, validation {sizes.validation} "
+        f"(from {periods.validation_start}), test {sizes.test} (from {periods.test_start}).",
         f"- Source: {window.get('source', 'event store')}. A log from `shopassist simulate` is SYNTHETIC.", "",
         "## Model", "",
-        f"- Text tower: MiniLM from `{report['text_tower']['start']}`, fine-tuned on {report['text_tower']['pairs']} "
+        f"- Text tower: MiniLM from `{text.start}`, fine-tuned on {text.pairs} "
         f"(query, clicked product) pairs from the oldest {meta['train_config']['text_share']:.0%} of the training "
-        f"searches ({report['text_tower']['steps']} steps). Serving: the **{report['text_tower']['kept']}** tower, "
-        f"chosen by the head's validation AUC {json.dumps(report['text_tower']['validation_auc'])}.",
+        f"searches ({text.steps} steps). Serving: the **{text.kept}** tower, "
+        f"chosen by the head's validation AUC {json.dumps(text.validation_auc)}.",
         f"- Head: DCN-v2 ({meta['net']['cross_layers']} cross layers, MLP {meta['net']['hidden']}) over "
         f"{len(meta['features'])} features + text cosine + projected text interaction; position is a "
         f"separate additive tower, dropped at serving. Best epoch {meta['best_epoch']} by validation AUC.",
         f"- Features: {', '.join(meta['features'])} (position: {FEATURES[-1]}, training only).",
         f"- Seed {meta['train_config']['seed']}; config {json.dumps(meta['train_config'])}.",
-        f"- Training time: {report['training_seconds']} s.", "",
+        f"- Training time: {report.training_seconds} s.", "",
         "## Metrics on the test period", "",
         "| model | AUC | logloss | NDCG@10 |", "|---|---|---|---|",
-        *(f"| {name} | {m['auc']:.4f} | {m['logloss']:.4f} | {m['ndcg@10']:.4f} |"
-          for name, m in report["models"].items()), "",
+        *(f"| {name} | {m.auc:.4f} | {m.logloss:.4f} | {m.ndcg_at_10:.4f} |" for name, m in report.models.items()), "",
         "## Limits", "",
         "- Clicks are position-biased; the position tower corrects for it only as well as positions vary.",
         "- A shopper's affinities are those in the data window; new shoppers get none until retraining.",

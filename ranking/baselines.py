@@ -23,12 +23,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from assistant.intent.extractor import CatalogVocabulary
 from retrieval.models import Product
 
 from .dataset import Impression, Split
-from .features import POSITION_COLUMN, FeatureContext, featurize, featurize_training, fit_context
+from .features import POSITION_COLUMN, FeatureContext, QueryParser, featurize, featurize_training, fit_context
 from .metrics import auc, logloss, ndcg_at_k
+from .report import EvaluationReport, ModelMetrics, SplitSizes
 
 CTR_SMOOTHING = 20.0  # pseudo impressions at the overall CTR
 SEED = 0
@@ -98,13 +98,12 @@ class FeatureSet:
     X_test: np.ndarray
 
     @classmethod
-    def build(cls, split: Split, products: dict[str, Product],
-              vocabulary: CatalogVocabulary | None = None) -> FeatureSet:
+    def build(cls, split: Split, products: dict[str, Product], parse_query: QueryParser) -> FeatureSet:
         if not split.train or not split.test:
             raise ValueError("need training and test rows")
         if len({r.clicked for r in split.train}) < 2:
             raise ValueError("the training rows need both clicks and non-clicks")
-        context = fit_context(split.train, products, vocabulary)
+        context = fit_context(split.train, products, parse_query)
         return cls(context, featurize_training(split.train, context), featurize(split.validation, context),
                    featurize(split.test, context))
 
@@ -123,23 +122,21 @@ def baseline_predictions(split: Split, features: FeatureSet) -> dict[str, np.nda
     return predictions
 
 
-def score_predictions(rows: list[Impression], predictions: dict[str, np.ndarray]) -> dict[str, dict]:
-    """{model: {"auc", "logloss", "ndcg@10"}} over `rows` (the test period)."""
+def score_predictions(rows: list[Impression], predictions: dict[str, np.ndarray]) -> dict[str, ModelMetrics]:
+    """Each model's AUC, logloss and NDCG@10 over `rows` (the test period)."""
     labels = [r.clicked for r in rows]
     query_ids, grades = [r.query_id for r in rows], [r.grade for r in rows]
-    return {name: {"auc": auc(labels, p), "logloss": logloss(labels, p),
-                   "ndcg@10": ndcg_at_k(query_ids, grades, p, k=10)}
+    return {name: ModelMetrics(auc=auc(labels, p), logloss=logloss(labels, p),
+                               ndcg_at_10=ndcg_at_k(query_ids, grades, p, k=10))
             for name, p in predictions.items()}
 
 
-def evaluate_baselines(split: Split, products: dict[str, Product],
-                       vocabulary: CatalogVocabulary | None = None) -> dict:
-    """{"models": {"popularity", "logreg", "lightgbm"}, "test_events": N, "rows": sizes}, measured on the
-    test period (impression rows = test_events)."""
-    features = FeatureSet.build(split, products, vocabulary)
-    return {"models": score_predictions(split.test, baseline_predictions(split, features)),
-            "test_events": len(split.test), "rows": split_sizes(split)}
+def evaluate_baselines(split: Split, products: dict[str, Product], parse_query: QueryParser) -> EvaluationReport:
+    """The baselines (popularity, logreg, lightgbm) measured on the test period (impression rows = test_events)."""
+    features = FeatureSet.build(split, products, parse_query)
+    return EvaluationReport(models=score_predictions(split.test, baseline_predictions(split, features)),
+                            test_events=len(split.test), rows=split_sizes(split))
 
 
-def split_sizes(split: Split) -> dict[str, int]:
-    return {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)}
+def split_sizes(split: Split) -> SplitSizes:
+    return SplitSizes(train=len(split.train), validation=len(split.validation), test=len(split.test))

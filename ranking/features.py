@@ -18,6 +18,10 @@
     user_color         ... on its colours (the best of them)
     log_position       log(position): last and apart, see below
 
+The intent columns need the logged query texts parsed into Intents (retrieval/intent.py). Parsing is the
+assistant's job, so whoever builds a FeatureContext hands in a `QueryParser` for the catalog in use (the
+assistant's `assistant.intent.query_parser(products)`); ranking never imports the assistant.
+
 Leakage: everything learnt from behaviour (the position click curve, popularity, user affinities) is fitted
 by `fit_context` on the TRAINING rows only, and `featurize` never reads a row's label, so validation and
 test rows are described only by what was known when their period began. Catalog facts (prices, ratings,
@@ -39,13 +43,12 @@ import random
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.intent.extractor import CatalogVocabulary, extract_intent
-from assistant.intent.schema import Intent
+from retrieval.intent import Intent
 from retrieval.models import Product
 
 from .dataset import Impression
@@ -54,10 +57,13 @@ FEATURES = ("intent_price", "intent_brand", "intent_color", "intent_size", "inte
             "price_vs_category", "rating", "log_reviews", "popularity", "query_popularity", "recency",
             "user_brand", "user_category", "user_price_band", "user_color", "log_position")
 POSITION_COLUMN = FEATURES.index("log_position")
+HEAD_FEATURES = [name for name in FEATURES if name != "log_position"]  # the ranker's position has its own tower
 FOLDS = 5
 SEED = 0  # assigns searches to folds
 SMOOTHING = 5.0  # pseudo expected clicks pulling sparse counts towards "no different from average"
 UNKNOWN_AGE_DAYS = 365
+
+QueryParser = Callable[[str], Intent]  # a query text -> what it asks for, in the catalog's own terms
 
 
 @dataclass
@@ -65,7 +71,7 @@ class FeatureContext:
     """What `featurize` needs: catalog tables, and behaviour tables from the training rows only."""
 
     products: dict[str, Product]
-    vocabulary: CatalogVocabulary
+    parse_query: QueryParser
     idf: dict[str, float]
     words: dict[str, frozenset[str]]  # product id -> words of title, brand and categories
     category_median: dict[str, float]
@@ -78,9 +84,9 @@ class FeatureContext:
     intents: dict[str, Intent] = field(default_factory=dict)  # query text -> parsed intent, a cache
 
 
-def fit_context(train: list[Impression], products: dict[str, Product],
-                vocabulary: CatalogVocabulary | None = None) -> FeatureContext:
-    """Catalog tables from `products`, behaviour tables from `train` (and nothing else)."""
+def fit_context(train: list[Impression], products: dict[str, Product], parse_query: QueryParser) -> FeatureContext:
+    """Catalog tables from `products`, behaviour tables from `train` (and nothing else); `parse_query`
+    reads the query texts of the rows to featurize."""
     words = {pid: frozenset(_words(" ".join([p.title, p.brand or "", *p.category]))) for pid, p in products.items()}
     document_frequency = Counter(w for ws in words.values() for w in ws)
     idf = {w: math.log((len(words) + 1) / (df + 0.5)) for w, df in document_frequency.items()}
@@ -90,8 +96,7 @@ def fit_context(train: list[Impression], products: dict[str, Product],
             prices[product.category[-1]].append(product.price)
     ratings = [p.rating for p in products.values() if p.rating is not None]
     context = FeatureContext(
-        products=products, vocabulary=vocabulary or CatalogVocabulary.from_products(products.values()),
-        idf=idf, words=words,
+        products=products, parse_query=parse_query, idf=idf, words=words,
         category_median={c: float(np.median(v)) for c, v in prices.items()},
         price_cuts={c: (float(np.quantile(v, 1 / 3)), float(np.quantile(v, 2 / 3))) for c, v in prices.items()},
         mean_rating=float(np.mean(ratings)) if ratings else 0.0)
@@ -180,7 +185,7 @@ def _vector(row: Impression, context: FeatureContext) -> list[float]:
     product = context.products[row.product_id]
     intent = context.intents.get(row.query_text)
     if intent is None:
-        intent = context.intents[row.query_text] = extract_intent(row.query_text, context.vocabulary)
+        intent = context.intents[row.query_text] = context.parse_query(row.query_text)
     return [*_intent_matches(intent, product), _text_match(row.query_text, row.product_id, context),
             *_product_features(product, row, context), *_user_features(product, row, context),
             math.log(row.position)]

@@ -6,6 +6,10 @@ for new products, and returns the best k; each hit carries the ranker's probabil
 retrieval score as `retrieval_score`, and `why`: the features that raised it most (each feature's share is
 the drop in the logit when that feature is set to its training mean). With no model it returns the
 retrieval order unchanged, and says so once in the log.
+
+The intent features need the query parsed in the serving catalog's terms: `RankedSearch` takes a
+`QueryParserFactory` (the assistant passes `assistant.intent.query_parser`) and builds one parser per
+catalog version, with that version's catalog tables.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,13 +29,16 @@ from retrieval.documents import product_document
 from retrieval.models import Product, SearchRequest, SearchResponse
 from retrieval.search import Retriever
 
-from .artifacts import active_model, load_behaviour, load_head, load_product_vectors
+from .artifacts import active_model, load_behaviour, load_product_vectors
 from .dataset import Impression
 from .exploration import Exploration
-from .features import FEATURES, FeatureContext, featurize, fit_context
+from .features import FEATURES, FeatureContext, QueryParser, featurize, fit_context
+from .head import load_head
 from .model import ServingHead
 
 log = logging.getLogger(__name__)
+
+QueryParserFactory = Callable[[Iterable[Product]], QueryParser]  # a catalog's products -> its query parser
 
 WHY_MIN_LOGIT = 0.05  # a feature must move the logit at least this much to be named
 WHY_MAX = 3
@@ -45,10 +53,11 @@ class Scored:
 class Ranker:
     """One trained model, loaded for serving."""
 
-    def __init__(self, directory: Path, onnx_cache: Path):
+    def __init__(self, directory: Path, onnx_cache: Path, query_parser: QueryParserFactory):
         from retrieval.embeddings import OnnxEmbedder
 
         self.directory = directory
+        self.query_parser = query_parser
         self.name = directory.name
         self.head = load_head(directory)
         self.serving_head = ServingHead(self.head.net)
@@ -60,11 +69,13 @@ class Ranker:
         self._lock = threading.Lock()
 
     def context(self, stamp: object, products: dict[str, Product]) -> FeatureContext:
-        """Catalog tables for the serving catalog version (built once per version) + the model's behaviour."""
+        """Catalog tables and query parser for the serving catalog version (built once per version) + the
+        model's behaviour."""
         if self._context is None or self._context[0] != stamp:
             with self._lock:
                 if self._context is None or self._context[0] != stamp:
-                    self._context = (stamp, self.behaviour.apply(fit_context([], products)))
+                    parse_query = self.query_parser(products.values())
+                    self._context = (stamp, self.behaviour.apply(fit_context([], products, parse_query)))
         return self._context[1]
 
     def score(self, query: str, user_id: str | None, products: list[Product], context: FeatureContext,
@@ -99,9 +110,11 @@ class Ranker:
 
 
 class RankedSearch:
-    def __init__(self, retriever: Retriever, ranker_home: Path, onnx_cache: Path, rerank_top_k: int = 50,
-                 exploration: Exploration | None = None, model_dir: Path | None = None, seed: int | None = None):
+    def __init__(self, retriever: Retriever, query_parser: QueryParserFactory, ranker_home: Path, onnx_cache: Path,
+                 rerank_top_k: int = 50, exploration: Exploration | None = None, model_dir: Path | None = None,
+                 seed: int | None = None):
         self.retriever = retriever
+        self.query_parser = query_parser
         self.ranker_home = ranker_home
         self.onnx_cache = onnx_cache
         self.rerank_top_k = rerank_top_k
@@ -126,7 +139,7 @@ class RankedSearch:
         if self._ranker is None or self._ranker.directory != directory:
             with self._lock:
                 if self._ranker is None or self._ranker.directory != directory:
-                    self._ranker = Ranker(directory, self.onnx_cache)
+                    self._ranker = Ranker(directory, self.onnx_cache, self.query_parser)
                     log.info("serving ranker %s", directory)
         return self._ranker
 

@@ -28,20 +28,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from assistant.intent.extractor import CatalogVocabulary
 from retrieval.documents import product_document
 from retrieval.models import Product
 
 from . import distributed, text_tower
 from .baselines import FeatureSet, baseline_predictions, score_predictions, split_sizes
 from .dataset import Impression, Split
-from .features import FEATURES
+from .features import FEATURES, HEAD_FEATURES, QueryParser
+from .head import load_head
 from .metrics import auc
 from .model import MAX_POSITION, RankerNet
+from .report import Periods, TextTowerReport, TrainingReport
 
 log = logging.getLogger(__name__)
-
-HEAD_FEATURES = [name for name in FEATURES if name != "log_position"]  # position goes to its own tower
 
 
 @dataclass
@@ -71,19 +70,20 @@ class TrainedRanker:
     std: np.ndarray
     serving_bias: float  # the mean position bias of training impressions (keeps probabilities calibrated)
     config: TrainConfig
-    report: dict  # {"models": {...}, "test_events", "rows", ...}
+    report: TrainingReport
     history: dict = field(default_factory=dict)  # losses and validation AUC per epoch, text steps
 
 
-def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: CatalogVocabulary | None = None,
+def train_and_evaluate(split: Split, products: dict[str, Product], parse_query: QueryParser,
                        config: TrainConfig | None = None, init_from: Path | None = None,
                        base_text_model: Path | None = None) -> TrainedRanker:
-    """Train the ranker (from scratch, or continuing `init_from`) and the baselines; score all on test."""
+    """Train the ranker (from scratch, or continuing `init_from`) and the baselines; score all on test.
+    `parse_query` reads the logged query texts for the intent features (features.py)."""
     config = config or TrainConfig()
     _seed_everything(config.seed)
     started = time.perf_counter()
     # 1. Features.
-    features = FeatureSet.build(split, products, vocabulary)
+    features = FeatureSet.build(split, products, parse_query)
     if not split.validation:
         raise ValueError("need a validation period for early stopping")
 
@@ -133,16 +133,15 @@ def train_and_evaluate(split: Split, products: dict[str, Product], vocabulary: C
     # 4. Baselines on the same rows, and one table.
     predictions = baseline_predictions(split, features)
     predictions["ranker"] = predict(net, test, serving_bias)
-    report = {"models": score_predictions(split.test, predictions), "test_events": len(split.test),
-              "rows": split_sizes(split),
-              "periods": {"train_start": split.train[0].timestamp.isoformat(),
-                          "validation_start": split.validation_start.isoformat(),
-                          "test_start": split.test_start.isoformat(),
-                          "test_end": split.test[-1].timestamp.isoformat()},
-              "training_seconds": round(time.perf_counter() - started, 1),
-              "text_tower": {"pairs": len(pairs), "steps": len(text_losses), "seconds": round(text_seconds, 1),
-                             "start": str(text_dir), "kept": kept,
-                             "validation_auc": {c[1]: round(c[0], 4) for c in candidates}}}
+    report = TrainingReport(
+        models=score_predictions(split.test, predictions), test_events=len(split.test), rows=split_sizes(split),
+        periods=Periods(train_start=split.train[0].timestamp.isoformat(),
+                        validation_start=split.validation_start.isoformat(),
+                        test_start=split.test_start.isoformat(), test_end=split.test[-1].timestamp.isoformat()),
+        training_seconds=round(time.perf_counter() - started, 1),
+        text_tower=TextTowerReport(pairs=len(pairs), steps=len(text_losses), seconds=round(text_seconds, 1),
+                                   start=str(text_dir), kept=kept,
+                                   validation_auc={c[1]: round(c[0], 4) for c in candidates}))
     history["text_loss"] = text_losses
     return TrainedRanker(net, text_model, mean, std, serving_bias, config, report, history)
 
@@ -282,8 +281,6 @@ def _spans(query_ids: list[str]) -> list[tuple[int, int]]:
 
 
 def _load_previous_head(directory: Path) -> tuple[RankerNet, np.ndarray, np.ndarray] | None:
-    from .artifacts import load_head
-
     head = load_head(directory)
     if head.features != HEAD_FEATURES:
         log.warning("previous ranker in %s has other features; training the head from scratch", directory)

@@ -13,12 +13,15 @@ from chat_helpers import Conversation, chat_service, chat_settings
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
-from assistant.chat.models import Cart, CartLine, ConversationTurn
+from assistant.chat.models import ConversationTurn
 from assistant.chat.service import ChatService, UnknownSession
-from assistant.chat.sessions import Session, SQLiteSessionStore, open_session_store
+from assistant.chat.session_store import open_session_store
+from assistant.chat.sessions import Session
 from assistant.config import Settings
-from assistant.intent.schema import Intent, PriceConstraint
+from ranking.database import PostgresDatabase, SQLiteDatabase
 from ranking.event_store import open_event_store
+from retrieval.intent import Intent, PriceConstraint
+from tools.models import Cart, CartLine
 
 TTL = timedelta(minutes=30)
 
@@ -62,11 +65,9 @@ def query(url: str, sql: str) -> list[tuple]:
 
 
 def test_the_url_picks_the_backend(url):
-    from assistant.chat.sessions_postgres import PostgresSessionStore
-
     store = open_session_store(url, TTL)
     store.close()
-    assert type(store) is (SQLiteSessionStore if url.startswith("sqlite:") else PostgresSessionStore)
+    assert type(store.database) is (SQLiteDatabase if url.startswith("sqlite:") else PostgresDatabase)
 
 
 def test_the_short_postgres_scheme_is_accepted(postgres_url):

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from assistant.api import create_app
 from assistant.config import Settings
-from ranking.event_store import AddResult, SQLiteEventStore, open_event_store
-from ranking.event_store_postgres import PostgresEventStore
+from ranking.database import PostgresDatabase, SQLiteDatabase
+from ranking.event_store import AddResult, open_event_store
 from ranking.events import parse_event
 from retrieval.catalog import CatalogHome
 from retrieval.search import Retriever
@@ -46,7 +46,7 @@ def ids(store, since=None, until=None) -> list[str]:
 def test_the_url_picks_the_backend(url):
     store = open_event_store(url)
     store.close()
-    assert type(store) is (SQLiteEventStore if url.startswith("sqlite:") else PostgresEventStore)
+    assert type(store.database) is (SQLiteDatabase if url.startswith("sqlite:") else PostgresDatabase)
     with pytest.raises(ValueError, match="postgresql://"):
         open_event_store("mysql://root@localhost/shop")
 
@@ -54,7 +54,7 @@ def test_the_url_picks_the_backend(url):
 def test_the_short_postgres_scheme_is_accepted(postgres_url):
     store = open_event_store(postgres_url.replace("postgresql://", "postgres://", 1))
     try:
-        assert type(store) is PostgresEventStore and store.count() == 0
+        assert type(store.database) is PostgresDatabase and store.count() == 0
     finally:
         store.close()
 

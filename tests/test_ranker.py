@@ -11,6 +11,7 @@ import pytest
 from assistant.api import create_app
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.intent import query_parser
 from ranking.artifacts import active_model
 from ranking.event_store import open_event_store
 from ranking.exploration import Exploration
@@ -40,7 +41,7 @@ def trained(demo_settings, demo_retriever, tmp_path_factory):
 
 
 def ranked(settings, retriever, model_dir, exploration=None, seed=0) -> RankedSearch:
-    return RankedSearch(retriever, settings.ranker_dir, settings.models_dir, exploration=exploration,
+    return RankedSearch(retriever, query_parser, settings.ranker_dir, settings.models_dir, exploration=exploration,
                         model_dir=model_dir, seed=seed)
 
 
@@ -64,7 +65,7 @@ def test_training_writes_a_model_with_a_card_and_beats_popularity(trained):
 
 def test_search_without_a_model_keeps_retrieval_order_and_says_so_once(demo_settings, demo_retriever, tmp_path,
                                                                         caplog):
-    search = RankedSearch(demo_retriever, tmp_path / "no-ranker", demo_settings.models_dir)
+    search = RankedSearch(demo_retriever, query_parser, tmp_path / "no-ranker", demo_settings.models_dir)
     request = SearchRequest(query="running shoes", k=10)
     with caplog.at_level(logging.INFO, logger="ranking.serving"):
         first, second = search.search(request), search.search(request)

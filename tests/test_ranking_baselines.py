@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.intent.extractor import CatalogVocabulary
+from assistant.intent import query_parser
 from ranking.baselines import evaluate_baselines
 from ranking.dataset import load_impressions, load_products, split_by_time
 from ranking.event_store import open_event_store
@@ -24,7 +24,7 @@ def log(demo_retriever, tmp_path_factory):
     report = simulate(demo_retriever, store, users=40, sessions=600, seed=1)
     rows = load_impressions(store)
     products = load_products(demo_retriever.home)
-    yield store, report, rows, split_by_time(rows), products, CatalogVocabulary.from_products(products.values())
+    yield store, report, rows, split_by_time(rows), products, query_parser(products.values())
     store.close()
 
 
@@ -50,8 +50,8 @@ def test_labels_and_grades_follow_the_events(log):
 
 
 def test_features_are_finite_and_do_not_see_the_future(log):
-    _, _, _, split, products, vocabulary = log
-    context = fit_context(split.train, products, vocabulary)
+    _, _, _, split, products, parse_query = log
+    context = fit_context(split.train, products, parse_query)
     X_train, X_test = featurize_training(split.train, context), featurize(split.test, context)
     assert X_train.shape == (len(split.train), len(FEATURES)) and np.isfinite(X_train).all()
     assert np.isfinite(X_test).all()
@@ -63,37 +63,37 @@ def test_features_are_finite_and_do_not_see_the_future(log):
 
     changed = split_by_time(split.train + flip(split.validation) + flip(split.test))
     assert changed.train == split.train
-    other = fit_context(changed.train, products, vocabulary)
+    other = fit_context(changed.train, products, parse_query)
     assert np.array_equal(featurize(changed.test, other), X_test)
     assert np.array_equal(featurize_training(changed.train, other), X_train)
 
     # A user's affinities come from their training rows only: without them, the user is a stranger.
     user = split.test[0].user_id
-    stranger = fit_context([r for r in split.train if r.user_id != user], products, vocabulary)
+    stranger = fit_context([r for r in split.train if r.user_id != user], products, parse_query)
     theirs = [r for r in split.test if r.user_id == user]
     assert np.all(featurize(theirs, stranger)[:, USER_COLUMNS] == 0)
     assert np.any(featurize(theirs, context)[:, USER_COLUMNS] != 0)
 
 
 def test_user_brand_affinity_recovers_the_planted_brands(log):
-    _, report, _, split, products, vocabulary = log
+    _, report, _, split, products, parse_query = log
     planted = {s.user_id: set(s.brands) for s in report.shoppers}
-    X_test = featurize(split.test, fit_context(split.train, products, vocabulary))
+    X_test = featurize(split.test, fit_context(split.train, products, parse_query))
     preferred = [products[r.product_id].brand in planted[r.user_id] for r in split.test]
     assert auc(preferred, X_test[:, FEATURES.index("user_brand")]) > 0.7
 
 
 def test_logistic_regression_learns_beyond_popularity(log):
-    _, _, _, split, products, vocabulary = log
-    report = evaluate_baselines(split, products, vocabulary)
-    popularity, logreg = report["models"]["popularity"], report["models"]["logreg"]
-    assert logreg["auc"] > 0.6
-    assert logreg["auc"] > popularity["auc"] + 0.03
+    _, _, _, split, products, parse_query = log
+    report = evaluate_baselines(split, products, parse_query)
+    popularity, logreg = report.models["popularity"], report.models["logreg"]
+    assert logreg.auc > 0.6
+    assert logreg.auc > popularity.auc + 0.03
     for metrics in (popularity, logreg):
-        assert 0 < metrics["logloss"] < 0.6 and 0 < metrics["ndcg@10"] <= 1
-    assert set(report["models"]) == {"popularity", "logreg", "lightgbm"}
-    assert report["rows"] == {"train": len(split.train), "validation": len(split.validation),
-                              "test": len(split.test)}
+        assert 0 < metrics.logloss < 0.6 and 0 < metrics.ndcg_at_10 <= 1
+    assert set(report.models) == {"popularity", "logreg", "lightgbm"}
+    assert report.rows.model_dump() == {"train": len(split.train), "validation": len(split.validation),
+                                        "test": len(split.test)}
 
 
 def test_metrics_match_hand_computed_values():

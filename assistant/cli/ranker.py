@@ -6,9 +6,13 @@ import argparse
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from .arguments import iso_moment
+
+if TYPE_CHECKING:
+    from ranking.report import TrainingReport
 
 
 def register(sub, eval_sub) -> None:
@@ -44,16 +48,19 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
     from ranking import distributed
     from ranking.artifacts import activate, active_model, save_ranker
 
+    from ..intent import query_parser
+
     distributed.init_from_environment()
     split, rows, products = _load(settings, args.since)
+    parse_query = query_parser(products.values())
     init_from = None if args.from_scratch else (args.init_from or active_model(settings.ranker_dir))
-    trained = _train(args, split, products, init_from)
+    trained = _train(args, split, products, parse_query, init_from)
     if not distributed.is_main_process():
         return 0
     out = args.out or settings.ranker_dir / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     window = {"since": args.since.isoformat() if args.since else None, "source": _redacted(settings),
               "initialised_from": str(init_from) if init_from else "packaged MiniLM (from scratch)"}
-    save_ranker(trained, out, rows, products, window, settings.models_dir)
+    save_ranker(trained, out, rows, products, parse_query, window, settings.models_dir)
     if not args.no_activate:
         activate(settings.ranker_dir, out)
     print(_table(trained.report))
@@ -62,42 +69,44 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval_ranker(args: argparse.Namespace, settings: Settings) -> int:
+    from ..intent import query_parser
+
     split, _, products = _load(settings, args.since)
-    report = _train(args, split, products, None).report
-    print(json.dumps(report, indent=2) if args.json else _table(report))
+    report = _train(args, split, products, query_parser(products.values()), None).report
+    print(json.dumps(report.model_dump(by_alias=True), indent=2) if args.json else _table(report))
     return 0
 
 
 def _load(settings: Settings, since):
     from ranking.dataset import load_impressions, load_products, split_by_time
 
-    from .. import services
+    from ..services import Services
 
-    store = services.event_store(settings)
+    services = Services(settings)
     try:
-        rows = load_impressions(store, since=since)
+        rows = load_impressions(services.events, since=since)
+        products = load_products(services.catalog_home)
     finally:
-        store.close()
-    products = load_products(services.catalog_home(settings))
+        services.close()
     # Products since removed from the catalog cannot be described; their impressions are left out.
     rows = [r for r in rows if r.product_id in products]
     return split_by_time(rows), rows, products
 
 
-def _train(args: argparse.Namespace, split, products, init_from):
+def _train(args: argparse.Namespace, split, products, parse_query, init_from):
     from ranking.train import TrainConfig, train_and_evaluate
 
     config = TrainConfig(seed=args.seed, head_max_epochs=args.max_epochs)
     if args.text_steps is not None:
         config.text_max_steps = args.text_steps
-    return train_and_evaluate(split, products, config=config, init_from=init_from)
+    return train_and_evaluate(split, products, parse_query, config=config, init_from=init_from)
 
 
-def _table(report: dict) -> str:
-    lines = [f"test period: {report['test_events']} impressions from {report['periods']['test_start']}",
+def _table(report: TrainingReport) -> str:
+    lines = [f"test period: {report.test_events} impressions from {report.periods.test_start}",
              f"{'model':<12}{'AUC':>8}{'logloss':>9}{'NDCG@10':>9}"]
-    for name, m in report["models"].items():
-        lines.append(f"{name:<12}{m['auc']:>8.4f}{m['logloss']:>9.4f}{m['ndcg@10']:>9.4f}")
+    for name, m in report.models.items():
+        lines.append(f"{name:<12}{m.auc:>8.4f}{m.logloss:>9.4f}{m.ndcg_at_10:>9.4f}")
     return "\n".join(lines)
 
 
