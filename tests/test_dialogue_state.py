@@ -78,6 +78,8 @@ def test_only_matches_are_shown_never_filler():
     assert not is_match(hit("memory card for '10 year old'", 0.13, 2))  # a word matched, the meaning did not
     assert not is_match(hit("microphone for 'headphones'", 0.36, None))  # close, but not the thing asked for
     assert is_match(hit("sneakers for 'running shoes'", 0.55, None)) and is_match(hit("bm25 only", None, 3))
+    assert not is_match(hit("a TV for 'tv wall mounts'", 0.40, 8), best=0.66)  # far below the mounts found
+    assert is_match(hit("power bank for 'batteries'", 0.33, 4), best=0.52)
 
 
 def test_sorts_put_products_without_the_value_last():

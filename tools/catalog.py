@@ -26,6 +26,9 @@ COMPARED_ATTRIBUTES = ("color", "size", "material")
 # microphone at 0.36, "batteries" found batteries at 0.48-0.52 and power banks at 0.33.
 MIN_LEXICAL_SIMILARITY = 0.2
 MIN_DENSE_SIMILARITY = 0.42
+# ...and never far below the best match: "tv wall mounts" found mounts at 0.64-0.66 and, by the word "tv",
+# TVs at 0.40; "batteries" kept power banks (0.33 against 0.52).
+MAX_GAP_TO_BEST = 0.2
 SORT_POOL = 20  # "cheapest first" orders this many of the best matches, not the whole catalog
 Sort = Literal["relevance", "price_asc", "price_desc", "rating", "newest"]
 
@@ -59,8 +62,9 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     skip = set(args.exclude_ids)
     unwanted = [term.lower() for term in args.exclude_terms]
     chosen: list[tuple[SearchHit, Product]] = []
+    best = max((hit.dense_similarity for hit in response.results if hit.dense_similarity is not None), default=None)
     for hit in response.results:
-        product = shop.search.get_product(hit.id) if hit.id not in skip and is_match(hit) else None
+        product = shop.search.get_product(hit.id) if hit.id not in skip and is_match(hit, best) else None
         if product is None or any(term in _text(product) for term in unwanted):
             continue
         chosen.append((hit, product))
@@ -73,11 +77,13 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         for hit, product in chosen])
 
 
-def is_match(hit: SearchHit) -> bool:
-    """Whether a hit is a match for the shopper, not filler (a hit without a similarity, from a BM25-only
-    search, is a match)."""
+def is_match(hit: SearchHit, best: float | None = None) -> bool:
+    """Whether a hit is a match for the shopper, not filler: its words or its meaning match, and it is not far
+    below the `best` hit's similarity (a hit without a similarity, from a BM25-only search, is a match)."""
     if hit.dense_similarity is None:
         return True
+    if best is not None and hit.dense_similarity < best - MAX_GAP_TO_BEST:
+        return False
     if hit.bm25_rank is not None:
         return hit.dense_similarity >= MIN_LEXICAL_SIMILARITY
     return hit.dense_similarity >= MIN_DENSE_SIMILARITY

@@ -22,6 +22,25 @@ THANKS_RE = re.compile(r"\b(?:thanks?|thank you|thx|cheers|great|perfect)\b", re
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
+WHICH_RE = re.compile(r"\b(?:which|what)(?: one| of (?:these|those|them)| is| are|'s)?\b.*\b(?:cheapest|priciest|"
+                      r"least expensive|most expensive|best|highest|top|newest|latest|lowest)\b", re.IGNORECASE)
+
+
+def relative_move(text: str) -> str | None:
+    """'cheaper', 'more expensive', 'bigger', 'smaller': a move away from what was shown, in the same kind."""
+    lowered = text.lower()
+    for name, pattern in (("cheaper", lex.CHEAPER_RE), ("pricier", lex.PRICIER_RE), ("bigger", lex.BIGGER_RE),
+                          ("smaller", lex.SMALLER_RE)):
+        if pattern.search(lowered):
+            return name
+    return None
+
+
+def asks_which(text: str) -> bool:
+    """'which one is the cheapest?', 'what's the best rated of these': a pick among the products shown."""
+    return bool(WHICH_RE.search(text))
+
+
 def wants_more(text: str) -> bool:
     return bool(lex.MORE_RE.search(text.lower()))
 

@@ -4,7 +4,8 @@ One module per route owns how the route is handled and how its template reply re
 
 | route | module | when |
 |---|---|---|
-| search / more | `search` | search, recommend, refine; "show me more" skips what was shown for the request |
+| search / more | `search` | search, recommend, refine; "show me more" skips what was shown for the request; "cheaper" stays in the kind shown |
+| pick | `pick` | "which one is the cheapest / best rated?": a pick among the products shown |
 | compare | `compare` | compare: the products pointed at, else the first two shown, else a search's top two |
 | product | `product` | product_question, or a search-like message asking about "it": answered from the record |
 | policy | `policy` | policy_question: `lookup_policy`, quoted |
@@ -27,6 +28,7 @@ from .cart import add_to_cart, view_cart
 from .chitchat import ChitchatFindings
 from .compare import compare
 from .context import SEARCH_ACTIONS, RouteContext
+from .pick import pick
 from .policy import policy
 from .product import product_question
 from .related import related
@@ -44,11 +46,14 @@ def route(context: RouteContext, intent: Intent, text: str) -> Findings:
         return add_to_cart(context, intent.model_copy(update={"action": "add_to_cart"}), text)
     if action != "view_cart" and cues.wants_cart(text):
         action, intent = "view_cart", intent.model_copy(update={"action": "view_cart"})
+    if intent.sort != "relevance" and context.session.shown_ids and cues.asks_which(text):
+        return pick(context, intent, text)  # "which one is the cheapest?"
     if action in SEARCH_ACTIONS and context.asks_about_focus(text):  # "what sizes does it come in?"
         return product_question(context, intent.model_copy(update={"action": "product_question"}), text)
     if action in SEARCH_ACTIONS:
         more = action == "refine" and cues.wants_more(text) and context.session.intent is not None
-        return search(context, intent, more)
+        relative = cues.relative_move(text) if action == "refine" and context.session.shown_ids else None
+        return search(context, intent, more, relative)
     handler = {"compare": compare, "product_question": product_question, "policy_question": policy,
                "add_to_cart": add_to_cart, "view_cart": view_cart}.get(action)
     if handler is not None:

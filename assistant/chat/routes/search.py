@@ -1,5 +1,6 @@
 """Search, recommend, refine: `search_products` with the intent's hard filters. "Show me more" is the same
-request without the products already shown for it."""
+request without the products already shown for it; "cheaper", "bigger" and the like stay in the kind of
+product shown (its category, when most of what was shown shares one)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .context import RouteContext
 @dataclass
 class SearchFindings(Findings):
     results: ProductResults | None = None
+    relative: str | None = None  # "cheaper", "pricier", "bigger", "smaller": a move from what was shown
 
     route: ClassVar[str] = "search"
     more: ClassVar[bool] = False
@@ -34,6 +36,10 @@ class SearchFindings(Findings):
             if self.more:
                 return f"That's all I have{' ' + scope if scope else ''}. Try widening the search, for example a " \
                        f"higher budget."
+            if self.relative:
+                moved = {"cheaper": "cheaper", "pricier": "more expensive", "bigger": "bigger",
+                         "smaller": "smaller"}[self.relative]
+                return f"I have nothing {moved}{' ' + scope if scope else ''}: what I showed you is the closest."
             hint = " Try a higher budget or fewer filters." if limits else " Try other words for it."
             return f"I found nothing{' ' + scope if scope else ''}.{hint}"
         first = cards[0]
@@ -51,10 +57,26 @@ class MoreFindings(SearchFindings):
     more: ClassVar[bool] = True
 
 
-def search(context: RouteContext, intent: Intent, more: bool = False) -> SearchFindings:
+def search(context: RouteContext, intent: Intent, more: bool = False, relative: str | None = None
+           ) -> SearchFindings:
     session = context.session
-    results = context.search(intent, exclude_ids=session.seen_ids if more else [])
+    searched = same_kind(context, intent) if relative else intent
+    results = context.search(searched, exclude_ids=session.seen_ids if more else [])
     session.set_request(intent)
     session.show(results.products, more=more)
     kind = MoreFindings if more else SearchFindings
-    return kind(intent, products=results.products, query_id=results.query_id, results=results)
+    return kind(intent, products=results.products, query_id=results.query_id, results=results, relative=relative)
+
+
+def same_kind(context: RouteContext, intent: Intent) -> Intent:
+    """The intent limited to the top pick's category, at the deepest level that at least half of the shown
+    products share, when it names none: "cheaper" after board games means cheaper board games."""
+    if intent.category:
+        return intent
+    shown = [p for p in (context.product(pid) for pid in context.session.shown_ids) if p is not None]
+    if not shown:
+        return intent
+    for category in reversed(shown[0].category):
+        if 2 * sum(1 for p in shown if category in p.category) >= len(shown):
+            return intent.model_copy(update={"category": category})
+    return intent

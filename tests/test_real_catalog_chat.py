@@ -1,0 +1,92 @@
+"""Conversations on a real third-party catalog (the Best Buy marketplace slice in tests/data/catalogs/: no brand
+column, category paths, prices as "$5.49"), through the real pipeline with the template composer. Each test
+is one of issue 9's failures, on data nobody here wrote."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+from chat_helpers import Conversation
+
+from assistant.config import Settings
+from assistant.services import Services
+from retrieval.ingest.pipeline import ingest_products, read_feed
+
+CATALOG = Path(__file__).parent / "data" / "catalogs" / "bestbuy_marketplace.csv"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, embedder):
+    home = tmp_path_factory.mktemp("bestbuy")
+    settings = Settings(home=home, llm="none", llm_url=None, chat_composer="template",
+                        database_url=f"sqlite:///{home / 'chat.db'}", policies_dir=home / "no-policies")
+    services = Services(settings)
+    services.embedder = embedder
+    ingest_products(services.catalog_home, embedder, read_feed(CATALOG))
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def talk(store) -> Conversation:
+    return Conversation(store.chat)
+
+
+def products(store, response):
+    return [store.retriever.get_product(card.id) for card in response.products]
+
+
+def test_cheaper_stays_in_the_kind_shown_and_below_the_median_not_below_all(store, talk):
+    first = talk.say("iphone cases")
+    prices = [card.price for card in first.products]
+    cheaper = talk.say("cheaper")
+    assert min(prices) <= cheaper.intent.price.max < statistics.median(prices)
+    top = products(store, first)[0]
+    assert cheaper.products and all(set(p.category[1:]) & set(top.category[1:]) for p in products(store, cheaper))
+
+
+def test_nothing_cheaper_is_said_plainly(talk):
+    talk.say("alkaline batteries")
+    cheaper = talk.say("cheaper")
+    assert cheaper.products == [] and "nothing cheaper" in cheaper.reply
+
+
+@pytest.mark.parametrize("message, key, descending", [("cheapest first", "price", False),
+                                                      ("most expensive first", "price", True)])
+def test_a_sort_changes_the_order(store, talk, message, key, descending):
+    talk.say("video games")
+    ordered = talk.say(message)
+    values = [card.price for card in ordered.products]
+    assert len(values) >= 3 and values == sorted(values, reverse=descending)
+    assert all("PlayStation" in p.title or "Nintendo" in p.title or "Xbox" in p.title or "PS Vita" in p.title
+               or "Game" in " ".join(p.category) for p in products(store, ordered))
+
+
+def test_which_one_is_the_cheapest_picks_among_the_products_shown(talk):
+    shown = talk.say("iphone cases").products
+    answer = talk.say("which one is the cheapest?")
+    cheapest = min(shown, key=lambda card: card.price)
+    assert [card.id for card in answer.products] == [cheapest.id]
+    assert f"${cheapest.price:,.2f}" in answer.reply and "cheapest" in answer.reply
+
+
+def test_a_new_topic_drops_the_old_budget(talk):
+    talk.say("video games under $10")
+    tv = talk.say("show me tv wall mounts")
+    assert tv.intent.price.max is None and tv.products
+    assert all("mount" in card.title.lower() for card in tv.products)
+
+
+def test_instead_replaces_what_is_wanted_and_keeps_the_budget(talk):
+    talk.say("iphone cases under $15")
+    ink = talk.say("ink cartridges instead")
+    assert ink.intent.price.max == 15 and "case" not in ink.intent.query
+    assert all(card.price <= 15 for card in ink.products)  # the catalog's ink costs more: nothing, not cases
+    assert not any("case" in card.title.lower() for card in ink.products)
+
+
+def test_a_product_the_store_does_not_have_is_not_padded_with_others(talk):
+    response = talk.say("headphones")
+    assert response.products == [] and "nothing" in response.reply.lower()
