@@ -174,6 +174,7 @@ def _derive_brands(version: CatalogVersion, embedder: Embedder, report: Enrichme
     brands = learner.learn()
     report.brands_learned = len(brands)
     counts: dict[str, int] = {}
+    brand_updates: list[tuple[str, str]] = []
     for start in range(0, len(candidates), BATCH):
         products = list(version.products.get_many(candidates[start:start + BATCH]).values())
         changed = [p for p in products if apply_brand(p, brands)]
@@ -188,9 +189,10 @@ def _derive_brands(version: CatalogVersion, embedder: Embedder, report: Enrichme
             if stale:
                 version.vectors.upsert([changed[i].id for i in stale], embedder.encode([documents[i] for i in stale]),
                                        [Facets.of(changed[i]).chroma_metadata() for i in stale])
-            fresh = [p for i, p in enumerate(changed) if i not in set(stale)]
-            if fresh:
-                version.vectors.update_metadata([p.id for p in fresh], [Facets.of(p).chroma_metadata() for p in fresh])
+            stale_set = set(stale)
+            brand_updates += [(p.id, Facets.of(p).brand) for i, p in enumerate(changed) if i not in stale_set]
             version.products.upsert(zip(changed, hashes))
+    if brand_updates:  # one call (Chroma's own batches): it merges the keys it is given, and only the brand changed
+        version.vectors.update_metadata([pid for pid, _ in brand_updates], [{"brand": b} for _, b in brand_updates])
     report.derived["brand"] = sum(counts.values())
     report.top_brands = dict(sorted(counts.items(), key=lambda item: -item[1])[:10])
