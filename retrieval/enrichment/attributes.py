@@ -257,11 +257,10 @@ def find_size(title: str) -> str | None:
 # ---------------------------------------------------------------- one product
 
 def category_kind(category: Sequence[str]) -> str | None:
-    """'media' (games, films, music, books: titles are works), 'food', or None."""
-    levels = " | ".join(category).lower()
-    if any(word in levels for word in MEDIA_CATEGORIES):
+    """'media' (games, films, music, books: titles are works), 'food' (by the top level), or None."""
+    if any(MEDIA_CATEGORIES.search(level) for level in category):
         return "media"
-    if any(word in levels for word in FOOD_CATEGORIES):
+    if category and FOOD_CATEGORIES.search(category[0]):
         return "food"
     return None
 

@@ -26,6 +26,10 @@ MIN_TITLES = 3  # a leading-word brand must start at least this many titles...
 MIN_SEGMENT_TITLES = 2  # ... and a "Brand - Product" segment this many
 MIN_LEAD_SHARE = 0.5  # of a one-word brand's occurrences, at least this share must be at the start of a title
 EXTEND_SHARE = 0.6  # "Melissa" extends to "Melissa & Doug" when that many of its titles go on that way
+# A brand that starts with a colour or material word ("Oak & Grain", "Blue Buffalo") needs more: nearly all the
+# titles that start with that word go on the same way, and at least this many.
+DESCRIPTIVE_SHARE = 0.9
+DESCRIPTIVE_MIN_TITLES = 5
 MAX_WORDS = 3
 MAX_SEGMENT_WORDS = 4
 
@@ -54,7 +58,7 @@ def _leading(title: str, limit: int) -> tuple[list[str], list[int]]:
         if not word:
             break
         tokens.append(word)
-        ends.append(m.start() + len(raw.rstrip(_EDGE)) if raw.rstrip(_EDGE) else m.end())
+        ends.append(m.start() + len(raw.rstrip(",:;™®©*\"')]}")))
         if raw.rstrip("™®©").endswith((":", ",", ";")):
             break
     return tokens, ends
@@ -67,8 +71,22 @@ def _valid(prefix: Sequence[str]) -> bool:
     return prefix[-1] not in _BAD_ENDS and not any(_NUMERIC.match(t) for t in prefix[1:])
 
 
+def _descriptive(word: str) -> bool:
+    """A colour or material: not a brand alone, but "Oak & Grain", "Blue Buffalo" and "Red Bull" start with one."""
+    return (word in COLORS or word in MATERIALS) and word not in GENERIC_WORDS
+
+
+def _valid_after_descriptive(prefix: Sequence[str]) -> bool:
+    """"Oak & Grain" yes, "Black Leather" (a colour and a material) no."""
+    rest = [w for w in prefix[1:] if w not in _BAD_ENDS]
+    return bool(rest) and prefix[-1] not in _BAD_ENDS and not any(
+        w in GENERIC_WORDS or w in COLORS or w in MATERIALS or _NUMERIC.match(w) for w in rest)
+
+
 def _surface(title: str, end: int) -> str:
-    return title[:end].strip().rstrip(_EDGE + " -").replace("™", "").replace("®", "").replace("©", "").strip()
+    """The brand as the title writes it, less trademark signs and trailing punctuation ("Inkwell & Co." keeps
+    its full stop)."""
+    return title[:end].replace("™", "").replace("®", "").replace("©", "").strip().rstrip(",:;|-–— ").strip()
 
 
 class BrandList:
@@ -144,11 +162,13 @@ class BrandLearner:
     def __init__(self) -> None:
         self.titles = 0
         self.lead: Counter[tuple] = Counter()
-        self.following: dict[tuple, set[int]] = {}
+        # prefix -> how titles go on after it: one remainder's hash, or True once two differ (kept small: a catalog
+        # of 100k titles has a few hundred thousand prefixes)
+        self.following: dict[tuple, int | bool] = {}
         self.inner: Counter[str] = Counter()
         self.segment: Counter[tuple] = Counter()
-        self.segment_following: dict[tuple, set[int]] = {}
-        self.spelling: dict[tuple, Counter[str]] = {}
+        self.segment_following: dict[tuple, int | bool] = {}
+        self.spelling: dict[tuple, str | Counter[str]] = {}  # one spelling, or counts once a second one appears
         self.feed_brands: dict[tuple, Counter[str]] = {}
 
     def observe(self, title: str, brand: str | None = None, category: Sequence[str] = ()) -> None:
@@ -165,56 +185,77 @@ class BrandLearner:
         for n in range(1, len(tokens) + 1):
             key = tuple(tokens[:n])
             self.lead[key] += 1
-            _add_capped(self.following, key, normalized[n:])
-            spellings = self.spelling.setdefault(key, Counter())
-            surface = _surface(title, ends[n - 1])
-            if surface in spellings or len(spellings) < 3:
-                spellings[surface] += 1
+            _note_following(self.following, key, normalized[n:])
+            _note_spelling(self.spelling, key, _surface(title, ends[n - 1]), self.lead[key])
         self.inner.update(w for w in normalized[1:] if w)
         segment = _segment_key(title)
         if segment:
             self.segment[segment] += 1
-            rest = _SEGMENT.split(title, maxsplit=1)[1].split()
-            _add_capped(self.segment_following, segment, [normalize(w) for w in rest])
-            spellings = self.spelling.setdefault(("<segment>", *segment), Counter())
-            surface = _surface(title, len(_SEGMENT.split(title, maxsplit=1)[0]))
-            if surface in spellings or len(spellings) < 3:
-                spellings[surface] += 1
+            head, rest = _SEGMENT.split(title, maxsplit=1)
+            _note_following(self.segment_following, segment, [normalize(w) for w in rest.split()])
+            _note_spelling(self.spelling, ("<segment>", *segment), _surface(title, len(head)), self.segment[segment])
 
     def learn(self) -> BrandList:
         seeds = {key: counts.most_common(1)[0][0] for key, counts in self.feed_brands.items()}
         segments = {}
         for key, count in self.segment.items():
-            if count >= MIN_SEGMENT_TITLES and len(self.segment_following.get(key, ())) >= 2 and _valid(key):
-                segments[key] = (self.spelling[("<segment>", *key)].most_common(1)[0][0], count)
+            if count >= MIN_SEGMENT_TITLES and self.segment_following.get(key) is True and _valid(key):
+                segments[key] = (_spelling(self.spelling[("<segment>", *key)]), count)
         words: dict[tuple, tuple[int, str]] = {}
         links: dict[tuple, int] = {}
         for key, count in sorted(self.lead.items(), key=lambda item: len(item[0])):
-            if count < MIN_TITLES or not _valid((key[0],)):
+            first = key[0]
+            descriptive = _descriptive(first)
+            if count < (DESCRIPTIVE_MIN_TITLES if descriptive else MIN_TITLES) or not (_valid((first,)) or descriptive):
                 continue
             if len(key) == 1:
-                if count < MIN_LEAD_SHARE * (count + self.inner[key[0]]):
+                if count < MIN_LEAD_SHARE * (count + self.inner[first]):
                     continue  # "Wireless", "Apple" (in "... for Apple iPhone"): more often inside titles
+                if descriptive:
+                    links[key] = count  # a link at most: "Oak" may lead to "Oak & Grain"
+                    continue
             else:
                 parent = words[key[:-1]][0] if key[:-1] in words else links.get(key[:-1])
-                if parent is None or count < EXTEND_SHARE * parent:
+                if parent is None or count < (DESCRIPTIVE_SHARE if descriptive else EXTEND_SHARE) * parent:
                     continue  # "Google Mountain View" is one line of Google's, not a brand
-            if _valid(key) and len(self.following.get(key, ())) >= 2:
-                words[key] = (count, self.spelling[key].most_common(1)[0][0])
+                if descriptive and not _valid_after_descriptive(key):
+                    if key[-1] in _BAD_ENDS:
+                        links[key] = count
+                    continue
+            if (_valid(key) or descriptive) and self.following.get(key) is True:
+                words[key] = (count, _spelling(self.spelling[key]))
             else:  # goes on one way only ("Melissa" -> "&"): a link to a longer brand, not one itself
                 links[key] = count
         return BrandList(seeds, segments, words, links)
 
 
-def _add_capped(table: dict[tuple, set[int]], key: tuple, rest: Sequence[str]) -> None:
-    """Remember (up to two) different ways titles go on after `key`. Colours and sizes do not make a title
-    different: "Crew Tee - Navy" and "Crew Tee - White" are one product."""
+def _note_following(table: dict[tuple, int | bool], key: tuple, rest: Sequence[str]) -> None:
+    """Remember whether titles go on differently after `key`. Colours and sizes do not make a title different:
+    "Crew Tee - Navy" and "Crew Tee - White" are one product."""
     words = tuple(w for w in rest if w and w not in _VARIANT_WORDS and w not in _SEPARATORS)
-    if not words:
+    seen = table.get(key)
+    if not words or seen is True:
         return
-    seen = table.setdefault(key, set())
-    if len(seen) < 2:
-        seen.add(hash(words))
+    signature = hash(words)
+    if seen is None:
+        table[key] = signature
+    elif seen != signature:
+        table[key] = True
+
+
+def _note_spelling(table: dict[tuple, str | Counter[str]], key: tuple, surface: str, seen: int) -> None:
+    known = table.get(key)
+    if known is None:
+        table[key] = surface
+    elif isinstance(known, str):
+        if known != surface:
+            table[key] = Counter({known: seen - 1, surface: 1})
+    elif surface in known or len(known) < 4:
+        known[surface] += 1
+
+
+def _spelling(known: str | Counter[str]) -> str:
+    return known if isinstance(known, str) else known.most_common(1)[0][0]
 
 
 def learn_brands(rows: Iterable[tuple[str, str | None, Sequence[str]]]) -> BrandList:

@@ -6,6 +6,8 @@ so a derived "grey" matches what a shopper's "gray" is parsed into.
 
 from __future__ import annotations
 
+import re
+
 # Colours a title can end with or a tag can be. "Weak" ones are also fruit, food or finishes ("Orange",
 # "Mint", "Champagne"): they count only in an explicit colour position (a trailing "- Orange" segment, a tag,
 # "Color: orange"), never as a bare word.
@@ -74,12 +76,14 @@ LETTER_SIZES = {"xxs": "XXS", "xs": "XS", "s": "S", "m": "M", "l": "L", "xl": "X
                 "xxxl": "XXXL", "3xl": "XXXL", "4xl": "4XL", "small": "S", "medium": "M", "large": "L",
                 "x-large": "XL", "xx-large": "XXL", "extra large": "XL", "one size": "One Size"}
 
-# Category levels (lower case) whose products' titles are works, not products of a brand ("Red Dead Redemption
-# 2", "Black Ops"): no brand, colour or material is read from their titles.
-MEDIA_CATEGORIES = ("video game", "pre-owned game", "movies", "movie", "music", "books", "book", "audiobook",
-                    "dvd", "blu-ray", "vinyl record", "cds", "magazines", "gift card")
-# Food: "Orange", "Lime", "Silk" and "Velvet" are flavours and brands there.
-FOOD_CATEGORIES = ("grocery", "groceries", "food", "beverage", "drinks", "snack", "candy", "pantry", "gourmet")
+# Category levels whose products' titles are works, not products of a brand ("Red Dead Redemption 2", "Black
+# Ops"): no brand, colour or material is read from their titles. Whole words: "Notebooks" is not "books".
+MEDIA_CATEGORIES = re.compile(r"\b(?:video games?|pre-owned games?|movies?|films?|music|books?|audiobooks?|dvds?|"
+                              r"blu-rays?|vinyl records?|cds|magazines?|gift cards?)\b", re.I)
+# Food, by the top level of the path: "Orange", "Lime", "Silk" and "Velvet" are flavours and brands there
+# (but "Kitchen > Food Storage" is kitchenware).
+FOOD_CATEGORIES = re.compile(r"\b(?:grocery|groceries|food|foods|beverages?|drinks?|snacks?|candy|pantry|gourmet)\b",
+                             re.I)
 
 # Leading words that are not brands even when many titles start with them.
 GENERIC_WORDS = frozenset({
