@@ -85,6 +85,8 @@ def test_dimensions_need_a_unit(text, dimensions):
     ("Insignia™ - 12-Cup Coffeemaker - Stainless-Steel/Black", ["black"]),
     ("GE - 25.4 Cu. Ft. Side-by-Side Refrigerator - High-Gloss White", ["white"]),
     ("Android Iconic Hat Green", ["green"]),
+    ("Mossbury Boucle Throw Pillow, Charcoal Grey", ["charcoal grey"]),  # the shade is part of the colour
+    ("Phone Case Space Gray", ["space grey"]),
     ("Google Camp Mug Gray", ["grey"]),
     ("Incase - Quick Snap Case for Apple® iPhone® 6 - Blue Moon Soft Touch", []),  # not only colour words
     ("Red Dead Redemption 2", []),
@@ -99,6 +101,9 @@ def test_colours_only_where_the_title_states_them(title, colors):
     ("Wooden Cabinet", ["wood"]), ("Stainless Steel Water Bottle", ["stainless steel"]),
     ("Faux Leather Jacket", ["faux leather"]), ("Leather Cleaner for Sofas", []), ("Plastic-Free Water Bottle", []),
     ("Steam Iron", []), ("Metal Detector", []), ("Bed Linen Set", []),
+    ("Saucepan with Tempered Glass Lid", []),  # a part, not what the pan is made of
+    ("Fleece-Lined Suede Slippers", ["suede"]),
+    ("Linen & Loft Deep-Pocket Sheet Set", []), ("Ember & Oak Cast Iron Frying Pan", ["cast iron"]),  # brand names
 ])
 def test_materials(title, materials):
     assert find_materials(title) == materials

@@ -155,15 +155,14 @@ def find_colors(title: str, description: str = "", tags: Sequence[str] = (), bra
             found[:0] = colors
     if not found:
         words = _WORD.findall(title.lower())
-        tail = [w for w in words[-2:] if w in STRONG_COLORS or w in SHADES]
         if len(words) >= 3 and words[-1] in STRONG_COLORS and words[-2] not in COLOR_NOT_AFTER:
-            found.append(_canonical(" ".join(tail) if len(tail) == 2 and tail[0] in SHADES else words[-1]))
+            found.append(_color_phrase(words[-2:]) if len(words) >= 4 else _canonical(words[-1]))
         elif (brand and 2 <= len(words) <= 3 and words[0] in STRONG_COLORS and words[1] not in COLOR_NOT_BEFORE
               and words[0] not in brand.lower().split()):
             found.append(_canonical(words[0]))
     for tag in tags:
         word = tag.strip().lower()
-        if word in COLORS:
+        if word in STRONG_COLORS:
             found.append(_canonical(word))
     if not found and description:
         match = _COLOR_CUE.search(description[:DESCRIPTION_CHARS])
@@ -180,13 +179,24 @@ def _color_segment(segment: str) -> list[str] | None:
         words = _WORD.findall(part)
         if not words or len(words) > 3 or not all(w in COLORS or w in SHADES or w in FINISHES for w in words):
             return None
-        named = [w for w in words if w in COLORS]
-        if named:
-            shade = words[words.index(named[0]) - 1] if words.index(named[0]) > 0 else None
-            colors.append(_canonical(f"{shade} {named[0]}" if shade in SHADES and shade not in COLORS else named[0]))
+        phrase = _color_phrase(words)
+        if phrase:
+            colors.append(phrase)
         elif not all(w in FINISHES for w in words):
             return None
     return colors or None
+
+
+def _color_phrase(words: Sequence[str]) -> str | None:
+    """The colour a run of words names, shade included, finish left out: 'Charcoal Grey' -> 'charcoal grey',
+    'High-Gloss White' -> 'white', 'Navy Blue' -> 'navy blue'."""
+    last = max((i for i, w in enumerate(words) if w in COLORS), default=None)
+    if last is None:
+        return None
+    start = last
+    while start > 0 and (words[start - 1] in SHADES or words[start - 1] in COLORS) and last - start < 1:
+        start -= 1
+    return _canonical(" ".join(words[start:last + 1]))
 
 
 def _canonical(color: str) -> str:
@@ -216,9 +226,16 @@ def find_materials(title: str, description: str = "", tags: Sequence[str] = ()) 
     return list(dict.fromkeys(found))
 
 
+_BRAND_LIKE = re.compile(r"^\W*(?:\S+\s+){0,2}?\S*\s*(?:&|\+|\band\b)\s*\S+", re.I)
+
+
 def _materials_in(text: str, first_only: bool = False) -> list[str]:
     found = []
+    # "Linen & Loft ...", "Ember & Oak ...": a leading "X & Y" is a brand's name, its words are not materials
+    brand_like = _BRAND_LIKE.match(text)
     for m in _MATERIAL.finditer(text):
+        if brand_like and m.start() < brand_like.end():
+            continue
         before = text[:m.start()].lower().split()[-1:]
         after = text[m.end():].lower().replace("-", " ").split()[:1]
         if (before and before[0].strip("(") in MATERIAL_NOT_AFTER) or (after and after[0].strip(",.)") in MATERIAL_NOT_BEFORE):

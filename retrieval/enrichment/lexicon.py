@@ -19,11 +19,14 @@ STRONG_COLORS = frozenset({
 WEAK_COLORS = frozenset({
     "orange", "olive", "cream", "copper", "slate", "clear", "transparent", "rainbow", "sage", "mint", "champagne",
     "plum", "peach", "rust", "camel", "nude", "blush", "lime", "chocolate", "coffee", "wine", "rose", "sand",
-    "natural", "cherry", "lemon", "honey", "denim", "camo", "oatmeal"})
+    "cherry", "lemon", "honey", "denim", "camo", "oatmeal"})
 COLORS = STRONG_COLORS | WEAK_COLORS
 # Words that may sit in a colour segment without being a colour: "High-Gloss White", "Matte Black".
 SHADES = frozenset({"light", "dark", "pale", "bright", "deep", "hot", "neon", "pastel", "dusty", "baby", "royal",
-                    "sky", "navy", "midnight", "forest", "heather", "jet", "off", "rose"})
+                    "sky", "navy", "midnight", "forest", "heather", "jet", "off", "rose", "space", "ash", "powder",
+                    "steel", "ice", "electric", "hunter", "army", "kelly", "burnt", "brick", "snow", "pure",
+                    "walnut", "cobalt", "emerald", "mustard", "lemon", "wine", "cherry", "charcoal", "olive", "sage",
+                    "blush", "dusk", "sand", "stone", "ocean", "storm", "true", "warm", "cool", "soft"})
 FINISHES = frozenset({"matte", "glossy", "gloss", "high-gloss", "metallic", "satin", "brushed", "polished",
                       "stainless", "stainless-steel", "steel", "soft", "touch", "and", "&", "with", "finish",
                       "frost", "frosted", "translucent", "solid"})
@@ -68,7 +71,11 @@ MATERIAL_NOT_BEFORE = frozenset({
     "cleaner", "cleaners", "cleaning", "conditioner", "polish", "detector", "glue", "cutter", "cutters", "saw",
     "paint", "stain", "care", "oil", "filler", "repair", "remover", "scratch", "look", "effect", "print", "prints",
     "pattern", "grain", "finish", "tone", "style", "color", "colored", "coloured", "free", "run", "gear",
-    "gun", "bit", "bits", "sealer", "wax", "protectant", "balm", "shop", "works", "worker"})
+    "gun", "bit", "bits", "sealer", "wax", "protectant", "balm", "shop", "works", "worker",
+    # a part of the product, not what the product is made of: "Saucepan with Tempered Glass Lid"
+    "lid", "lids", "handle", "handles", "insert", "inserts", "lining", "liner", "sole", "soles", "strap", "straps",
+    "buckle", "tip", "tips", "knob", "knobs", "window", "trim", "accents", "accent", "inlay", "base", "top",
+    "lined", "trimmed", "coated", "covered", "padded", "reinforced", "tipped"})
 MATERIAL_NOT_AFTER = frozenset({"for", "no", "non", "without", "anti", "like", "imitation", "bed", "faux", "heavy",
                                 "magnifying", "free"})
 
