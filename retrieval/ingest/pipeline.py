@@ -87,10 +87,10 @@ def ingest_products(
     else:
         version = home.open_active() or home.create()
     try:
-        _write(version, embedder, rows, report, progress)
+        brandless = _write(version, embedder, rows, report, progress)
         if replace and report.ingested + report.updated == 0:
             raise ValueError("the feed produced no products; the previous catalog stays in place")
-        if report.enrichment is not None:
+        if report.enrichment is not None and brandless:  # a feed that gives every brand needs no brand pass
             _derive_brands(version, embedder, report.enrichment)
         version.rebuild_search_indexes()
     except BaseException:
@@ -108,10 +108,11 @@ def ingest_products(
 
 
 def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow], report: IngestReport,
-           progress: Callable[[int, float], None] | None) -> None:
+           progress: Callable[[int, float], None] | None) -> int:
+    """Write the rows; the number of products the feed gave no brand."""
     started = time.perf_counter()
     batch: dict[str, Product] = {}
-    done = 0
+    done = brandless = 0
     for row in rows:
         if isinstance(row, RowError):
             report.skipped += 1
@@ -120,6 +121,7 @@ def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow
         _, product = row
         if report.enrichment is not None:
             derive(product, report.enrichment)
+            brandless += not product.brand
         if product.id in batch:  # the same id twice in one batch: the later row wins
             _flush(version, embedder, batch, report)
             batch = {}
@@ -132,6 +134,7 @@ def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow
     done += _flush(version, embedder, batch, report)
     if progress:
         progress(done, time.perf_counter() - started)
+    return brandless
 
 
 def _flush(version: CatalogVersion, embedder: Embedder, batch: dict[str, Product], report: IngestReport) -> int:
