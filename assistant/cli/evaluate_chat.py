@@ -29,8 +29,8 @@ def register(sub, eval_sub) -> None:
     chat_eval.add_argument("--json", action="store_true",
                            help='print {"checks", "passed", "rate", "by_catalog", "failures", ...}')
     chat_eval.add_argument("--catalog-cache", type=Path, default=None, metavar="DIR",
-                           help="keep each ingested catalog here and reuse it on the next run (default: a "
-                                "temporary directory, ingested afresh)")
+                           help="keep each ingested catalog here and reuse it on the next run; rebuilt when the "
+                                "feed or the ingest code changes (default: a temporary directory, ingested afresh)")
     chat_eval.set_defaults(handler=cmd_eval_chat)
 
 
@@ -97,14 +97,17 @@ class EvalStores:
         return Services(settings, retriever=retriever)
 
     def _home(self, catalog: str) -> Path:
-        """A data home per catalog, named by its content: an edited feed gets a new one."""
+        """A data home per catalog, named by what it is built from: the feed (or the demo's size and seed) and
+        the code that ingests it, so an edited feed or a change to ingestion gets a new one in the cache."""
         from ..chat.evaluation import DEMO, resolve_path
 
+        digest = hashlib.sha1(_ingest_code())
         if catalog == DEMO:
-            return self.catalogs / f"demo-{self.settings.demo_products}-{self.settings.demo_seed}"
+            digest.update(f"{self.settings.demo_products}-{self.settings.demo_seed}".encode())
+            return self.catalogs / f"demo-{digest.hexdigest()[:12]}"
         path = resolve_path(catalog)
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
-        return self.catalogs / f"{path.stem}-{digest}"
+        digest.update(path.read_bytes())
+        return self.catalogs / f"{path.stem}-{digest.hexdigest()[:12]}"
 
     def _retriever(self, catalog: str) -> Retriever:
         if catalog not in self._retrievers:
@@ -147,3 +150,14 @@ class EvalStores:
             self._embedder = load_embedder(model, settings.embedding_backend, str(self.catalogs / "models"),
                                            settings.embedding_batch_size)
         return self._embedder
+
+
+def _ingest_code() -> bytes:
+    """The source of what turns a feed into a searchable catalog (ingest, enrichment, documents, the demo
+    generator): part of a cached catalog's name."""
+    import retrieval
+
+    root = Path(retrieval.__file__).parent
+    files = sorted([*root.glob("ingest/*.py"), *root.glob("enrichment/*.py"), *root.glob("demo/*.py"),
+                    root / "documents.py", root / "catalog.py"])
+    return b"".join(f.read_bytes() for f in files if f.is_file())
