@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 
 from retrieval.documents import product_document
 from retrieval.models import Product, SearchRequest, SearchResponse
+from retrieval.reloading import Reloading
 from retrieval.search import Retriever
 
 from .artifacts import active_model, load_behaviour, load_product_vectors
@@ -65,18 +65,15 @@ class Ranker:
         self.encoder = OnnxEmbedder(directory / "text_encoder", onnx_cache)
         self.product_vectors = load_product_vectors(directory)
         self._columns = [FEATURES.index(name) for name in self.head.features]
-        self._context: tuple[object, FeatureContext] | None = None
-        self._lock = threading.Lock()
+        self._contexts: Reloading[object, FeatureContext] = Reloading(self._fit_context)
 
     def context(self, stamp: object, products: dict[str, Product]) -> FeatureContext:
         """Catalog tables and query parser for the serving catalog version (built once per version) + the
         model's behaviour."""
-        if self._context is None or self._context[0] != stamp:
-            with self._lock:
-                if self._context is None or self._context[0] != stamp:
-                    parse_query = self.query_parser(products.values())
-                    self._context = (stamp, self.behaviour.apply(fit_context([], products, parse_query)))
-        return self._context[1]
+        return self._contexts.get(stamp, products)
+
+    def _fit_context(self, stamp: object, products: dict[str, Product]) -> FeatureContext:
+        return self.behaviour.apply(fit_context([], products, self.query_parser(products.values())))
 
     def score(self, query: str, user_id: str | None, products: list[Product], context: FeatureContext,
               now: datetime | None = None) -> list[Scored]:
@@ -121,9 +118,8 @@ class RankedSearch:
         self.exploration = exploration
         self.model_dir = model_dir  # a fixed model; None = whatever <ranker_home>/ACTIVE names
         self.rng = random.Random(seed)
-        self._ranker: Ranker | None = None
+        self._rankers: Reloading[Path, Ranker] = Reloading(self._load_ranker)
         self._said_no_model = False
-        self._lock = threading.Lock()
 
     def get_product(self, product_id: str) -> Product | None:
         return self.retriever.get_product(product_id)
@@ -136,12 +132,11 @@ class RankedSearch:
                          "(train one with `shopassist train-ranker`)", self.ranker_home)
                 self._said_no_model = True
             return None
-        if self._ranker is None or self._ranker.directory != directory:
-            with self._lock:
-                if self._ranker is None or self._ranker.directory != directory:
-                    self._ranker = Ranker(directory, self.onnx_cache, self.query_parser)
-                    log.info("serving ranker %s", directory)
-        return self._ranker
+        return self._rankers.get(directory)
+
+    def _load_ranker(self, directory: Path) -> Ranker:
+        log.info("serving ranker %s", directory)
+        return Ranker(directory, self.onnx_cache, self.query_parser)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()

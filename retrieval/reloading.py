@@ -17,17 +17,20 @@ _UNSET = object()
 
 
 class Reloading(Generic[S, T]):
-    def __init__(self, load: Callable[[S], T]):
+    """`load(stamp, *args)` builds the value; `get(stamp, *args)` returns it, loading when the stamp changed
+    (the args are only what a load needs, e.g. the catalog's products)."""
+
+    def __init__(self, load: Callable[..., T]):
         self._load = load
         self._current: tuple[object, T | None] = (_UNSET, None)  # (stamp, value), replaced as one
         self._lock = threading.Lock()
 
-    def get(self, stamp: S) -> T:
+    def get(self, stamp: S, *args) -> T:
         """The value for `stamp`, loaded when the stamp differs from the last one loaded."""
         current = self._current
         if current[0] != stamp or current[0] is _UNSET:
             with self._lock:
                 current = self._current
                 if current[0] != stamp or current[0] is _UNSET:
-                    current = self._current = (stamp, self._load(stamp))
+                    current = self._current = (stamp, self._load(stamp, *args))
         return current[1]
