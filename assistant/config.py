@@ -73,8 +73,13 @@ class Settings(BaseSettings):
         default=False, description="Let an OpenAI-compatible model call the tools itself (a tool-capable model "
                                    "on vLLM); otherwise the pipeline routes deterministically.")
     policies_dir: Path | None = Field(
-        default=None, description="The store's policy documents (*.md, one passage per ## section); default: "
-                                  "<home>/demo/policies, else the demo policies shipped with shopassist.")
+        default=None, description="Where the store's policy documents live (written by `shopassist policies "
+                                  "load`; a folder of *.md, one passage per ## section, works too); default: "
+                                  "<home>/policies. No policies there: the assistant says it does not know.")
+    store_contact: str = Field(
+        default="the store's customer service", min_length=1, max_length=200,
+        description="How shoppers reach the store, said when the policies do not answer a question, e.g. "
+                    "'support@shop.example or +1 555 0100'.")
 
     # The CTR ranker (ranking/): trained by `shopassist train-ranker`, served from <home>/ranker/ACTIVE.
     ranker_model: Path | None = Field(
@@ -103,6 +108,11 @@ class Settings(BaseSettings):
     @cached_property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def policies_home(self) -> Path:
+        """The store's policies: `policies_dir`, else <home>/policies."""
+        return self.policies_dir or self.home / "policies"
 
     @property
     def serves_llm(self) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from retrieval.demo.catalog_generator import write_demo_files
 from retrieval.ingest.pipeline import ingest_products, read_feed
+from retrieval.policies import PolicyStore, read_policies
 
 from .services import Services
 from .config import Settings
@@ -33,4 +34,16 @@ def ensure_demo_store(settings: Settings) -> bool:
     report = ingest_products(home, services.embedder, read_feed(directory / "catalog.jsonl", "jsonl"),
                              replace=True)
     log.info("demo store: %d products indexed", report.ingested + report.updated)
+    load_demo_policies(settings, directory / "policies")
+    return True
+
+
+def load_demo_policies(settings: Settings, source: Path) -> bool:
+    """The demo's policies become the store's (the demo store is the only one that has them), unless the
+    store already has policies of its own. Returns whether they were loaded."""
+    store = PolicyStore(settings.policies_home)
+    if store.passages:
+        log.info("demo store: keeping the policies already in %s", store.directory)
+        return False
+    store.replace(read_policies([source], "markdown"))
     return True

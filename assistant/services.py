@@ -22,7 +22,7 @@ from ranking.serving import RankedSearch
 from retrieval.catalog import CatalogHome
 from retrieval.embeddings import Embedder, load_embedder
 from retrieval.models import SearchRequest
-from retrieval.policies import PolicyIndex
+from retrieval.policies import PolicyStore
 from retrieval.reloading import Reloading
 from retrieval.search import Retriever
 from retrieval.vector_store import chroma_client
@@ -74,13 +74,10 @@ class Services:
                             settings.rerank_top_k, exploration, model_dir=settings.ranker_model)
 
     @cached_property
-    def policies(self) -> PolicyIndex:
-        """The store's policies: `policies_dir`, else the demo store's copy in the data home, else the packaged
-        demo."""
-        from retrieval.demo.catalog_generator import POLICIES_DIR
-
-        directory = self.settings.policies_dir or self.settings.home / "demo" / "policies"
-        return PolicyIndex.from_dir(directory if directory.is_dir() or self.settings.policies_dir else POLICIES_DIR)
+    def policies(self) -> PolicyStore:
+        """The store's own policies (`<home>/policies`, or `policies_dir`), followed as they are replaced: a
+        store that has loaded none has none (no fallback to the demo's)."""
+        return PolicyStore(self.settings.policies_home, contact=self.settings.store_contact)
 
     # ------------------------------------------------------------------ language
 

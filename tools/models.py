@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from retrieval.errors import FieldError, NotFound
 from retrieval.models import Product, SearchRequest
 from retrieval.policies import PolicyPassage  # defined with the policy index; returned by lookup_policy
 
-__all__ = ["Cart", "CartLine", "Comparison", "ComparisonRow", "PolicyPassage", "PolicyResults", "ProductCard",
-           "ProductResults"]
+__all__ = ["MAX_QUANTITY", "Cart", "CartLine", "Comparison", "ComparisonRow", "NotInCart", "PolicyPassage",
+           "PolicyResults", "ProductCard", "ProductResults"]
+
+MAX_QUANTITY = 99
 
 
 class ProductCard(BaseModel):
@@ -39,8 +42,17 @@ class CartLine(BaseModel):
     quantity: int = Field(default=1, ge=1)
 
 
+class NotInCart(NotFound):
+    """The cart has no line for this product."""
+
+    def __init__(self, product_id: str):
+        super().__init__("product_id", f"no product {product_id!r} in the cart")
+        self.product_id = product_id
+
+
 class Cart(BaseModel):
-    """A cart is a value: `with_product` gives a new one with the total recomputed."""
+    """A cart is a value: `with_product`, `with_quantity` and `without` give a new one with the total
+    recomputed."""
 
     lines: list[CartLine] = Field(default_factory=list)
     total: float = 0.0
@@ -56,6 +68,35 @@ class Cart(BaseModel):
         else:
             lines.append(CartLine(product_id=product.id, title=product.title, price=product.price,
                                   currency=product.currency, quantity=quantity))
+        return self._of(lines)
+
+    def with_quantity(self, product_id: str, quantity: int) -> Cart:
+        """This cart with exactly `quantity` (1-99) of a product it holds; raises NotInCart, or a FieldError for
+        a quantity out of range (none at all is `without`)."""
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise FieldError("quantity", f"must be between 1 and {MAX_QUANTITY}, got {quantity}")
+        self.line(product_id)
+        return self._of([line.model_copy(update={"quantity": quantity}) if line.product_id == product_id
+                         else line.model_copy() for line in self.lines])
+
+    def without(self, product_id: str) -> Cart:
+        """This cart without the line of `product_id`; raises NotInCart when it has none."""
+        self.line(product_id)
+        return self._of([line.model_copy() for line in self.lines if line.product_id != product_id])
+
+    def line(self, product_id: str) -> CartLine:
+        """The line of `product_id`; raises NotInCart."""
+        for line in self.lines:
+            if line.product_id == product_id:
+                return line
+        raise NotInCart(product_id)
+
+    @property
+    def count(self) -> int:
+        """Items in the cart (quantities added up)."""
+        return sum(line.quantity for line in self.lines)
+
+    def _of(self, lines: list[CartLine]) -> Cart:
         total = round(sum((line.price or 0.0) * line.quantity for line in lines), 2)
         return Cart(lines=lines, total=total, currency=lines[0].currency if lines else self.currency)
 
@@ -81,3 +122,4 @@ class Comparison(BaseModel):
 
 class PolicyResults(BaseModel):
     passages: list[PolicyPassage] = Field(default_factory=list)
+    contact: str | None = Field(default=None, description="How to reach the store when no passage answers.")

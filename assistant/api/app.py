@@ -13,7 +13,7 @@ from retrieval.search import Retriever
 
 from ..config import Settings, get_settings
 from ..services import Services
-from . import catalog, chat, events, pages
+from . import catalog, chat, events, pages, policies
 from .errors import install_error_handlers
 
 
@@ -39,13 +39,15 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         title="shopassist", version="0.1.0", lifespan=lifespan,
         description="Self-hosted shopping assistant API: intent parsing and product search over the store's catalog.")
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,  # the widget's cart: PATCH, DELETE
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["content-type", "accept"], max_age=600)
     install_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(catalog.router)
     app.include_router(events.router)
     app.include_router(chat.router)
+    app.include_router(policies.router)
 
     from ..ui.app import mount_ui  # gradio is a heavy import: only for apps that are built
     return mount_ui(app, lambda: app.state.services.chat)
