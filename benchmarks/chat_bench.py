@@ -127,6 +127,12 @@ class RecordingSearch:
     def get_product(self, product_id):
         return self.inner.get_product(product_id)
 
+    def facet_coverage(self, field):
+        return self.inner.facet_coverage(field)
+
+    def carries_brand(self, brand):
+        return self.inner.carries_brand(brand)
+
 
 # ------------------------------------------------------------------ 1. template turns, in-process and HTTP
 

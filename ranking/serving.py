@@ -124,6 +124,12 @@ class RankedSearch:
     def get_product(self, product_id: str) -> Product | None:
         return self.retriever.get_product(product_id)
 
+    def facet_coverage(self, field: str) -> float:
+        return self.retriever.facet_coverage(field)
+
+    def carries_brand(self, brand: str) -> bool:
+        return self.retriever.carries_brand(brand)
+
     def ranker(self) -> Ranker | None:
         directory = self.model_dir or active_model(self.ranker_home)
         if directory is None:

@@ -96,6 +96,15 @@ class FacetIndex:
                     postings[value].append(row)
             self.rows[key] = {value: np.array(r, dtype=np.int64) for value, r in postings.items()}
 
+    def coverage(self, key: str) -> float:
+        """The share of products with at least one value for `key` ("categories", "colors", "sizes")."""
+        if not self.size:
+            return 0.0
+        covered = np.zeros(self.size, dtype=bool)
+        for rows in self.rows[key].values():
+            covered[rows] = True
+        return float(covered.mean())
+
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         """True where a row passes every filter; None when there is no filter."""
         if filters.is_empty() or filters == SearchFilters(in_stock=False):

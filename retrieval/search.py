@@ -72,6 +72,18 @@ class Retriever:
     def catalog_version(self) -> str | None:
         return self._current().stamp[0]
 
+    def facet_coverage(self, field: str) -> float:
+        """The share of the serving catalog's products that state `field` ("color", "size", "category"): a filter
+        on a field most products lack would hide the products that simply do not say."""
+        serving = self._current()
+        key = {"color": "colors", "size": "sizes", "category": "categories"}[field]
+        return serving.facets.coverage(key) if serving.facets is not None else 0.0
+
+    def carries_brand(self, brand: str) -> bool:
+        """Whether any product of the serving catalog has this brand (case-insensitive)."""
+        serving = self._current()
+        return serving.facets is not None and brand.strip().lower() in serving.facets.brand_codes
+
     def get_product(self, product_id: str) -> Product | None:
         serving = self._current()
         return serving.version.products.get(product_id) if serving.version else None

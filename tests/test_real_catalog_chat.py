@@ -90,3 +90,15 @@ def test_instead_replaces_what_is_wanted_and_keeps_the_budget(talk):
 def test_a_product_the_store_does_not_have_is_not_padded_with_others(talk):
     response = talk.say("headphones")
     assert response.products == [] and "nothing" in response.reply.lower()
+
+
+def test_a_brand_the_store_does_not_carry_is_a_word_of_the_request_not_an_empty_filter(talk):
+    games = talk.say("Nintendo DS games")  # the games' brands are their publishers; Nintendo is the platform
+    assert len(games.products) >= 3 and all("Nintendo DS" in card.title for card in games.products)
+
+
+def test_a_size_most_products_do_not_state_is_a_boost_not_a_hard_filter(store, talk):
+    assert store.retriever.facet_coverage("size") < 0.5
+    cards = talk.say("a 32GB micro SD card")
+    assert cards.intent.attributes.get("size") and cards.products  # no 32 GB card: the closest, not nothing
+    assert all("memory card" in card.title.lower() for card in cards.products)

@@ -6,6 +6,7 @@ shown are logged against it), with the session and the shopper's `user_id` (whic
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Literal
 
@@ -30,6 +31,10 @@ MIN_DENSE_SIMILARITY = 0.42
 # TVs at 0.40; "batteries" kept power banks (0.33 against 0.52).
 MAX_GAP_TO_BEST = 0.2
 SORT_POOL = 20  # "cheapest first" orders this many of the best matches, not the whole catalog
+# A colour or size filter is hard where the catalog states that field for most products; where most do not
+# say (a marketplace feed with sizes only in some titles), it would hide the products that simply do not
+# say, so the value becomes part of the query and a boost for the products whose text states it.
+HARD_FILTER_COVERAGE = 0.5
 Sort = Literal["relevance", "price_asc", "price_desc", "rating", "newest"]
 
 
@@ -54,10 +59,18 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     """Products matching the request, best first (or in the order asked), within every hard filter; only
     products that match the words or the meaning of the query, never filler."""
     wanted = max(args.k, SORT_POOL) if args.sort != "relevance" else args.k
+    soft = {name: value for name, value in (("color", args.color), ("size", args.size))
+            if value and shop.search.facet_coverage(name) < HARD_FILTER_COVERAGE}
+    # A brand the store does not carry is a word of the request ("Nintendo DS games" from game publishers).
+    brands = [b for b in args.brand if shop.search.carries_brand(b)]
+    soft |= {f"brand {b}": b for b in args.brand if b not in brands}
+    query = " ".join([args.query, *(v for v in soft.values() if v.lower() not in args.query.lower())])
     request = SearchRequest(
-        query=args.query, k=min(wanted + len(args.exclude_ids) + (10 if args.exclude_terms else 0), 200),
-        min_price=args.min_price, max_price=args.max_price, brand=args.brand, exclude_brand=args.exclude_brand,
-        category=args.category, color=args.color, size=args.size, user_id=shop.session.user_id)
+        query=query[:1000], k=min(wanted + len(args.exclude_ids) + (10 if args.exclude_terms else 0) + 10 * len(soft),
+                                  200),
+        min_price=args.min_price, max_price=args.max_price, brand=brands, exclude_brand=args.exclude_brand,
+        category=args.category, color=None if "color" in soft else args.color,
+        size=None if "size" in soft else args.size, user_id=shop.session.user_id)
     response = shop.search.search(request)
     skip = set(args.exclude_ids)
     unwanted = [term.lower() for term in args.exclude_terms]
@@ -68,13 +81,31 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         if product is None or any(term in _text(product) for term in unwanted):
             continue
         chosen.append((hit, product))
-        if len(chosen) == wanted:
+        if len(chosen) == wanted + 10 * len(soft):
             break
-    chosen = sort_matches(chosen, args.sort)[:args.k]
+    if soft:  # the products whose own text states the soft values first, in their order
+        chosen = sorted(chosen, key=lambda pair: -sum(states(pair[1], value) for value in soft.values()))
+    chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     return ProductResults(query_id=query_id, request=request, products=[
         product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today))
         for hit, product in chosen])
+
+
+def states(product: Product, value: str) -> bool:
+    """Whether a product states a value in its attributes or its text: '500 piece' in "500-Piece Puzzle",
+    '55 in' in '55" Class TV'."""
+    words = _words(value)
+    text = _words(" ".join([_text(product), *(v for key in product.attributes
+                                              for v in product.attribute_values(key))]))
+    return bool(words) and all(word in text for word in words)
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words, plurals and inch marks folded: 'Pieces' -> 'piece', '55"' -> '55 in'."""
+    text = re.sub(r'(\d)\s*(?:"|”|-?inch(?:es)?\b)', r"\1 in", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+            for w in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text)}
 
 
 def is_match(hit: SearchHit, best: float | None = None) -> bool:
