@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .models import SearchRequest
 
 Action = Literal["search", "recommend", "compare", "product_question", "policy_question", "add_to_cart",
-                 "view_cart", "refine", "chitchat", "other"]
+                 "view_cart", "refine", "chitchat", "other", "remove_from_cart", "update_cart", "clear_cart"]
 Sort = Literal["relevance", "price_asc", "price_desc", "rating", "newest"]
 
 

@@ -94,8 +94,10 @@ def test_markdown_headings_are_documents_and_sections():
     documents = parse_policies(MARKDOWN, "store.md")
     assert outline(documents) == [
         ("refund-policy.md", "Refund policy", ["Returns", "Refunds"]),
-        ("shipping-policy.md", "Shipping policy", ["We ship to the US and Canada", "Orders over $75 ship free"])]
-    assert documents[0].sections[0].text == "Unused items can be returned within 14 days of delivery. Sale items are final."
+        ("shipping-policy.md", "Shipping policy", ["We ship to the US and Canada",
+                                                   "Orders over $75 ship free"])]
+    assert documents[0].sections[0].text == ("Unused items can be returned within 14 days of delivery. "
+                                             "Sale items are final.")
     one = parse_policies("# Returns and Exchanges\n\n> a note\n\n## The window\n\nThirty days.\n", "returns.md")
     assert outline(one) == [("returns.md", "Returns and Exchanges", ["The window"])]  # a quoted note is left out
 
@@ -110,8 +112,9 @@ def test_shopify_export_bodies_are_cleaned_html():
                             "to request a return.\nTo start a return, contact us at help@shop.example.")
     assert damages.text == "Please inspect your order upon reception.\n- Defective\n- Damaged"
     assert "track()" not in documents[1].model_dump_json()
-    graphql = {"data": {"shop": {"shopPolicies": [{"title": "Terms of service", "type": "TERMS_OF_SERVICE",
-                                                   "body": "<h3>Overview</h3><p>This website is operated by us.</p>"}]}}}
+    terms = {"title": "Terms of service", "type": "TERMS_OF_SERVICE",
+             "body": "<h3>Overview</h3><p>This website is operated by us.</p>"}
+    graphql = {"data": {"shop": {"shopPolicies": [terms]}}}
     assert outline(parse_policies(json.dumps(graphql), "export.json")) == [
         ("terms-of-service.md", "Terms of service", ["Overview"])]
 

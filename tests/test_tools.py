@@ -16,7 +16,7 @@ from tools.cards import reasons_for
 from tools.models import Cart, Comparison, PolicyResults, ProductResults
 
 NAMES = ["search_products", "get_product", "compare_products", "related_products", "lookup_policy", "add_to_cart",
-         "view_cart"]
+         "view_cart", "remove_from_cart", "update_cart_quantity", "clear_cart"]
 
 
 @pytest.fixture

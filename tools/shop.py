@@ -21,6 +21,10 @@ class ProductSearch(Protocol):
 
     def get_product(self, product_id: str) -> Product | None: ...
 
+    def facet_coverage(self, field: str) -> float: ...
+
+    def carries_brand(self, brand: str) -> bool: ...
+
 
 class ShopperSession(Protocol):
     """What the tools read and change of one conversation. `assistant.chat.sessions.Session` is the
@@ -37,6 +41,12 @@ class ShopperSession(Protocol):
 
     def add_to_cart(self, product: Product, quantity: int) -> Cart: ...
 
+    def remove_from_cart(self, product_id: str) -> Cart: ...
+
+    def set_quantity(self, product_id: str, quantity: int) -> Cart: ...
+
+    def clear_cart(self) -> Cart: ...
+
 
 @dataclass
 class AnonymousSession:
@@ -48,6 +58,18 @@ class AnonymousSession:
 
     def add_to_cart(self, product: Product, quantity: int) -> Cart:
         self.cart = self.cart.with_product(product, quantity)
+        return self.cart
+
+    def remove_from_cart(self, product_id: str) -> Cart:
+        self.cart = self.cart.without(product_id)
+        return self.cart
+
+    def set_quantity(self, product_id: str, quantity: int) -> Cart:
+        self.cart = self.cart.with_quantity(product_id, quantity)
+        return self.cart
+
+    def clear_cart(self) -> Cart:
+        self.cart = Cart(currency=self.cart.currency)
         return self.cart
 
 

@@ -1,5 +1,6 @@
 """What a chat message says beyond its Intent: which shown products it points at, how many to add to the
-cart, whether it asks for more results or for things that go with a product."""
+cart, whether it changes the cart (remove, a new quantity, empty it), whether it asks for more results or for
+things that go with a product."""
 
 from __future__ import annotations
 
@@ -18,8 +19,28 @@ QUANTITY_RE = re.compile(r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|t
 ADD_RE = re.compile(r"^\s*(?:please\s+)?(?:add|put)\b|\b(?:add|put)\b.*\b(?:cart|basket|bag)\b", re.IGNORECASE)
 VIEW_CART_RE = re.compile(r"\b(?:view|show|see|check|open|what'?s in|what is in)\b.*\b(?:cart|basket)\b|"
                           r"^\s*(?:my\s+)?(?:cart|basket)\s*[?!.]*$", re.IGNORECASE)
+_CART = r"(?:cart|basket|bag|trolley|order)"
+_NUMBER = r"(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+CLEAR_CART_RE = re.compile(rf"\b(?:clear|empty|reset|wipe)\b(?:\s+\w+){{0,2}}?\s+{_CART}\b|"
+                           rf"\b(?:remove|delete|take out|drop)\s+(?:everything|all(?:\s+(?:the\s+)?(?:items|"
+                           rf"products|things|of\s+(?:it|them)))?)\b|^\s*(?:please\s+)?empty it\s*[.!]*$",
+                           re.IGNORECASE)
+REMOVE_RE = re.compile(rf"^\s*(?:please\s+|ok(?:ay)?,?\s+|actually,?\s+)?(?:remove|delete|drop|take\s+out)\b|"
+                       rf"\b(?:remove|delete|drop)\b.*\b(?:from|out of|in)\s+(?:my\s+|the\s+)?{_CART}\b|"
+                       rf"\btake\s+(?:it|that|this|them|those|these|the\s+[\w\s'-]{{1,40}}?)\s+out\b|"
+                       rf"\bget rid of\b|"
+                       rf"\b(?:don'?t|do not) want (?:it|that|this|that one|this one|them) (?:anymore|any more)\b",
+                       re.IGNORECASE)
+NOT_CART_WORDS_RE = re.compile(r"\b(?:filters?|limits?|budget|price cap|restrictions?|constraints?|conditions?|"
+                               r"brand filter|colou?r filter|sort(?:ing)?)\b", re.IGNORECASE)
+SET_QUANTITY_RE = re.compile(rf"\bmake\s+(?:it|that|this|them|those|these|the\s+\w+(?:\s+one)?)\s+{_NUMBER}\b|"
+                             rf"\b(?:quantity|qty|amount|number)\b(?:\s+\w+){{0,6}}?\s+(?:to|=|:)\s*{_NUMBER}\b|"
+                             rf"\b(?:change|set|update|increase|decrease|reduce|lower|raise|bump)\b.*\bto\s+{_NUMBER}\b"
+                             rf"(?=.*\b(?:of (?:it|them|those|these)|pairs?|units?|pieces?|items?|{_CART})\b)|"
+                             rf"\b(?:i\s+)?only\s+(?:want|need)\s+{_NUMBER}\b", re.IGNORECASE)
 THANKS_RE = re.compile(r"\b(?:thanks?|thank you|thx|cheers|great|perfect)\b", re.IGNORECASE)
-NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10}
 
 
 WHICH_RE = re.compile(r"\b(?:which|what)(?: one| of (?:these|those|them)| is| are|'s)?\b.*\b(?:cheapest|priciest|"
@@ -56,6 +77,40 @@ def wants_to_add(text: str) -> bool:
 
 def wants_cart(text: str) -> bool:
     return bool(VIEW_CART_RE.search(text)) and not wants_to_add(text)
+
+
+def wants_cart_cleared(text: str) -> bool:
+    """'clear my cart', 'empty the basket', 'remove everything'."""
+    return bool(CLEAR_CART_RE.search(text))
+
+
+def wants_removed(text: str) -> bool:
+    """'remove it', 'take the second one out', 'delete the tent from my cart' (not 'remove the price limit')."""
+    return bool(REMOVE_RE.search(text)) and not NOT_CART_WORDS_RE.search(text) and not wants_cart_cleared(text)
+
+
+def new_quantity(text: str) -> int | None:
+    """'make it two' -> 2, 'change the quantity to 3' -> 3, 'make it zero' -> 0; None when none is set."""
+    match = SET_QUANTITY_RE.search(text)
+    if not match:
+        return None
+    word = next(group for group in match.groups() if group)
+    return min(_number(word), 99)
+
+
+def cart_change(text: str) -> str | None:
+    """The cart change a message asks for: 'clear', 'remove', 'quantity', or None."""
+    if wants_cart_cleared(text):
+        return "clear"
+    if wants_removed(text):
+        return "remove"
+    if new_quantity(text) is not None:
+        return "quantity"
+    return None
+
+
+def mentions_cart(text: str) -> bool:
+    return bool(re.search(rf"\b{_CART}\b", text, re.IGNORECASE))
 
 
 def says_thanks(text: str) -> bool:

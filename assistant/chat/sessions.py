@@ -34,6 +34,9 @@ class Session(BaseModel):
     | `show(cards, more)` | shown_ids, shown_prices, seen_ids | what "the second one" and "cheaper" refer to; "show me more" (`more`) adds to seen_ids, anything else starts them again; nothing found keeps what was shown |
     | `focus(product_id)` | focus_id | the product "it" means |
     | `add_to_cart(product, n)` | cart, focus_id | a new cart value; the product added is in focus |
+    | `remove_from_cart(product_id)` | cart | a new cart value without the line (NotInCart when there is none) |
+    | `set_quantity(product_id, n)` | cart, focus_id | a new cart value with exactly n (1-99) of a product in it; it is in focus |
+    | `clear_cart()` | cart | an empty cart |
     | `identify(user_id)` | user_id | who is shopping (personalizes ranking) |
     | `remember(customer, agent, keep)` | history | the latest `keep` messages |
     """
@@ -73,6 +76,19 @@ class Session(BaseModel):
     def add_to_cart(self, product: Product, quantity: int) -> Cart:
         self.cart = self.cart.with_product(product, quantity)
         self.focus_id = product.id
+        return self.cart
+
+    def remove_from_cart(self, product_id: str) -> Cart:
+        self.cart = self.cart.without(product_id)
+        return self.cart
+
+    def set_quantity(self, product_id: str, quantity: int) -> Cart:
+        self.cart = self.cart.with_quantity(product_id, quantity)
+        self.focus_id = product_id
+        return self.cart
+
+    def clear_cart(self) -> Cart:
+        self.cart = Cart(currency=self.cart.currency)
         return self.cart
 
     def identify(self, user_id: str | None) -> None:

@@ -67,6 +67,12 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
 .send:disabled{opacity:.5}
 .cart{padding:7px 14px;font-size:13px;background:#eaf3ef;color:#1f5f4a;border-top:1px solid #d7e7df}
 .cart[hidden]{display:none}
+.cart summary{cursor:pointer}
+.lines{list-style:none;margin:6px 0 0;padding:0;max-height:140px;overflow-y:auto}
+.lines li{display:flex;align-items:center;gap:5px;padding:2px 0}
+.lines span{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.lines button{border:1px solid #b9d3c6;background:#fff;color:inherit;border-radius:6px;min-width:26px;padding:1px 5px}
+.lines button:disabled{opacity:.4;cursor:default}
 .note{font-size:11px;color:#8a9096;text-align:center;padding:0 0 8px;background:#fff}
 :focus-visible{outline:3px solid #f0b429;outline-offset:2px}
 @media (max-width:480px){.root{bottom:12px;${cfg.position === "left" ? "left" : "right"}:12px}.panel{height:calc(100vh - 96px)}}
@@ -94,7 +100,9 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
   const log = el("div", { className: "log", role: "log", "aria-live": "off", "aria-label": "Conversation" });
   const input = el("input", { id: "q", type: "text", autocomplete: "off", maxLength: 2000, placeholder: "Ask about products, sizes, returns…" });
   const send = el("button", { className: "send", type: "submit" }, "Send");
-  const cartBar = el("div", { className: "cart", hidden: true, "aria-live": "polite" });
+  const cartSum = el("summary", { "aria-live": "polite" });
+  const cartList = el("ul", { className: "lines", "aria-label": "Cart items" });
+  const cartBar = el("details", { className: "cart", hidden: true }, cartSum, cartList);
   const close = el("button", { type: "button", "aria-label": "Close assistant", onclick: () => toggle(false) }, "×");
   const panel = el("section", { className: "panel", hidden: true, role: "dialog", "aria-label": title, id: "panel" },
     el("header", {}, el("div", {}, el("h2", {}, title), el("p", {}, "AI assistant · answers from our catalog")), close),
@@ -126,8 +134,8 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
   // Keep the question being answered in view: the reply and its cards grow below it.
   function reveal(node) { log.scrollTop = Math.min(log.scrollHeight, node.offsetTop - 10); }
 
-  async function request(method, body) {
-    const res = await fetch(`${api}/v1/sessions/${encodeURIComponent(sessionId)}/cart`, {
+  async function request(method, body, id) {
+    const res = await fetch(`${api}/v1/sessions/${encodeURIComponent(sessionId)}/cart${id ? "/" + encodeURIComponent(id) : ""}`, {
       method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
     if (!res.ok) throw new Error((await res.json().catch(() => ({}))).detail || `HTTP ${res.status}`);
     return res.json();
@@ -136,7 +144,26 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
   function showCart(cart) {
     const count = cart.lines.reduce((n, line) => n + line.quantity, 0);
     cartBar.hidden = !count;
-    cartBar.textContent = `Cart: ${count} item${count === 1 ? "" : "s"} · ${money(cart.total, cart.currency)}`;
+    cartSum.textContent = `Cart: ${count} item${count === 1 ? "" : "s"} · ${money(cart.total, cart.currency)}`;
+    cartList.replaceChildren(...cart.lines.map(cartLine));
+  }
+
+  // One cart line: fewer, more, remove. The re-drawn line gets the focus back, so keyboards keep their place.
+  function cartLine(line) {
+    const t = line.title, n = line.quantity;
+    const button = (label, text, method, q, done) => el("button", { type: "button", "aria-label": label,
+      "data-k": line.product_id + text, disabled: q === 0 || q > 99, onclick: async () => {
+        try {
+          showCart(await request(method, q && { quantity: q }, line.product_id));
+          live.textContent = done;
+        } catch (err) { live.textContent = `Could not change the cart: ${err.message}`; }
+        ([...cartList.querySelectorAll("button")].find((b) => b.dataset.k === line.product_id + text) || (cartBar.hidden ? input : cartSum)).focus();
+      } }, text);
+    return el("li", {}, el("span", { title: t }, t),
+      button(`One fewer ${t}`, "−", "PATCH", n - 1, `${t}: ${n - 1} in cart`),
+      el("b", { "aria-label": `quantity ${n}` }, String(n)),
+      button(`One more ${t}`, "+", "PATCH", n + 1, `${t}: ${n + 1} in cart`),
+      button(`Remove ${t} from cart`, "×", "DELETE", null, `${t} removed from cart`));
   }
 
   // UBI interaction events, so the ranker learns from what real shoppers see and pick.

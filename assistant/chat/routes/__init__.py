@@ -9,13 +9,14 @@ One module per route owns how the route is handled and how its template reply re
 | compare | `compare` | compare: the products pointed at, else the first two shown, else a search's top two |
 | product | `product` | product_question, or a search-like message asking about "it": answered from the record |
 | policy | `policy` | policy_question: `lookup_policy`, quoted |
+| cart_change | `cart` | remove/update/clear_cart, or "remove it", "make it two", "clear my cart" (first: never a search) |
 | cart_add / cart_view | `cart` | add_to_cart / view_cart, or an unambiguous cart phrase |
 | related | `related` | "what goes with ...": complements of the referenced product |
 | clarify | `clarify` | the message points at products that cannot be told apart |
 | chitchat | `chitchat` | small talk, or nothing to look up |
 
 Adding a route: a module with its Findings subclass and handler, and one line in `route` below. Routes
-change the session only through its methods (`show`, `set_request`, `focus`, `add_to_cart`).
+change the session only through its methods (`show`, `set_request`, `focus`, `add_to_cart`, ...).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from retrieval.intent import Intent
 
 from .. import cues
 from ..findings import Findings
-from .cart import add_to_cart, view_cart
+from .cart import add_to_cart, change_cart, is_cart_change, view_cart
 from .chitchat import ChitchatFindings
 from .compare import compare
 from .context import SEARCH_ACTIONS, RouteContext
@@ -39,6 +40,9 @@ __all__ = ["RouteContext", "route"]
 
 def route(context: RouteContext, intent: Intent, text: str) -> Findings:
     action = intent.action
+    change = None if cues.wants_to_add(text) else is_cart_change(context, intent, text)
+    if change is not None:
+        return change_cart(context, intent, text, change)
     if cues.wants_related(text) and action not in ("policy_question", "add_to_cart", "view_cart"):
         return related(context, intent, text)
     # The parser's action is overridden only by unambiguous cart phrases and questions about "it".
