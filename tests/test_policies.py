@@ -344,3 +344,14 @@ def test_api_bad_policy_bodies_are_a_422_naming_the_field(client, content, conte
     response = client.put(f"/v1/policies{query}", content=content, headers={"content-type": content_type})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
     assert client.get("/v1/policies").json() == before  # the serving set is untouched
+
+
+def test_no_store_falls_back_to_the_demo_policies(tmp_path):
+    from assistant.config import Settings
+    from assistant.services import Services
+
+    (tmp_path / "demo" / "policies").mkdir(parents=True)  # a demo built here once, then replaced by a real catalog
+    (tmp_path / "demo" / "policies" / "returns.md").write_text((POLICIES_DIR / "returns.md").read_text())
+    policies = Services(Settings(home=tmp_path)).policies
+    assert policies.passages == [] and policies.search("what is your return policy?") == []
+    assert policies.directory == tmp_path / "policies"
