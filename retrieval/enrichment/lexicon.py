@@ -75,7 +75,8 @@ MATERIAL_NOT_BEFORE = frozenset({
     # a part of the product, not what the product is made of: "Saucepan with Tempered Glass Lid"
     "lid", "lids", "handle", "handles", "insert", "inserts", "lining", "liner", "sole", "soles", "strap", "straps",
     "buckle", "tip", "tips", "knob", "knobs", "window", "trim", "accents", "accent", "inlay", "base", "top",
-    "lined", "trimmed", "coated", "covered", "padded", "reinforced", "tipped"})
+    "lined", "trimmed", "coated", "covered", "padded", "reinforced", "tipped",
+    "dioxide", "oxide"})  # "titanium dioxide" is a sunscreen ingredient
 MATERIAL_NOT_AFTER = frozenset({"for", "no", "non", "without", "anti", "like", "imitation", "bed", "faux", "heavy",
                                 "magnifying", "free"})
 
