@@ -8,6 +8,7 @@ import pytest
 from assistant.intent import IntentContext, extract_intent
 from retrieval.models import Product, SearchHit
 from tools.catalog import is_match, sort_matches
+from tools.gifts import age_fits, recipient_age
 
 GIFT = extract_intent("a board game for a 7 year old boy under $30, not Hasbro")
 
@@ -91,3 +92,21 @@ def test_sorts_put_products_without_the_value_last():
     assert [p.id for _, p in sort_matches(pairs, "price_desc")] == ["a", "c", "b"]
     assert [p.id for _, p in sort_matches(pairs, "rating")] == ["b", "a", "c"]
     assert [p.id for _, p in sort_matches(pairs, "relevance")] == ["a", "b", "c"]
+
+
+# ---------------------------------------------------------------- gifts
+
+
+@pytest.mark.parametrize("recipient, age", [("7 year old boy", 7.0), ("my 8-year-old", 8.0), ("5yo", 5.0),
+                                            ("3 month old baby", 0.25), ("my toddler", 2.0),
+                                            ("my teenage daughter", 15.0), ("my dad", None)])
+def test_a_recipient_reads_as_an_age(recipient, age):
+    assert recipient_age(recipient) == age
+
+
+def test_a_stated_age_range_includes_or_excludes_an_age():
+    puzzle = Product(id="p", title="Puzzle", attributes={"age_range": "8-12 years"})
+    blocks = Product(id="b", title="Blocks", attributes={"age_range": "18+ months"})
+    assert age_fits(puzzle, 10) is True and age_fits(puzzle, 5) is False
+    assert age_fits(blocks, 2) is True and age_fits(blocks, 1) is False
+    assert age_fits(Product(id="x", title="Mug"), 7) is None

@@ -102,3 +102,11 @@ def test_a_size_most_products_do_not_state_is_a_boost_not_a_hard_filter(store, t
     cards = talk.say("a 32GB micro SD card")
     assert cards.intent.attributes.get("size") and cards.products  # no 32 GB card: the closest, not nothing
     assert all("memory card" in card.title.lower() for card in cards.products)
+
+
+def test_a_gift_request_with_an_age_finds_gift_ideas_and_says_for_whom(talk):
+    gift = talk.say("a present for a 10 year old under $30")
+    assert gift.products and all(card.price <= 30 for card in gift.products)
+    assert "gift ideas for a 10 year old" in gift.reply
+    assert all("PlayStation" in c.title or "Nintendo" in c.title or "Xbox" in c.title or "PS Vita" in c.title
+               or "Hero" in c.title for c in gift.products)  # this store's things for a child: its games

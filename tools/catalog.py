@@ -17,6 +17,7 @@ from ranking.query_log import log_search
 from retrieval.models import Product, SearchHit, SearchRequest, SearchResponse
 
 from .cards import product_card, reasons_for
+from .gifts import age_fits
 from .models import Comparison, ComparisonRow, ProductResults
 from .shop import Shop
 
@@ -52,6 +53,11 @@ class SearchProductsArgs(BaseModel):
     exclude_ids: list[str] = Field(default_factory=list, description="Products already shown ('show me more').")
     sort: Sort = Field(default="relevance", description="Order of the best matches: relevance, price_asc, "
                                                         "price_desc, rating or newest.")
+    age: float | None = Field(default=None, ge=0, le=120, description="The age in years of who it is for (a gift): "
+                                                                     "products whose stated age range excludes "
+                                                                     "it are left out, those that include it first.")
+    browse: bool = Field(default=False, description="A broad request (a gift idea, not a product): show the best "
+                                                    "of what the query finds rather than only close matches.")
     k: int = Field(default=5, ge=1, le=20)
 
 
@@ -77,14 +83,19 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     chosen: list[tuple[SearchHit, Product]] = []
     best = max((hit.dense_similarity for hit in response.results if hit.dense_similarity is not None), default=None)
     for hit in response.results:
-        product = shop.search.get_product(hit.id) if hit.id not in skip and is_match(hit, best) else None
+        product = shop.search.get_product(hit.id) if hit.id not in skip and is_match(hit, best, args.browse) \
+            else None
         if product is None or any(term in _text(product) for term in unwanted):
+            continue
+        if args.age is not None and age_fits(product, args.age) is False:
             continue
         chosen.append((hit, product))
         if len(chosen) == wanted + 10 * len(soft):
             break
     if soft:  # the products whose own text states the soft values first, in their order
         chosen = sorted(chosen, key=lambda pair: -sum(states(pair[1], value) for value in soft.values()))
+    if args.age is not None:  # then those that say they suit the age
+        chosen = sorted(chosen, key=lambda pair: age_fits(pair[1], args.age) is not True)
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     return ProductResults(query_id=query_id, request=request, products=[
@@ -108,13 +119,16 @@ def _words(text: str) -> set[str]:
             for w in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text)}
 
 
-def is_match(hit: SearchHit, best: float | None = None) -> bool:
+def is_match(hit: SearchHit, best: float | None = None, browse: bool = False) -> bool:
     """Whether a hit is a match for the shopper, not filler: its words or its meaning match, and it is not far
-    below the `best` hit's similarity (a hit without a similarity, from a BM25-only search, is a match)."""
+    below the `best` hit's similarity (a hit without a similarity, from a BM25-only search, is a match). When
+    browsing (a gift idea), being near the best is enough."""
     if hit.dense_similarity is None:
         return True
     if best is not None and hit.dense_similarity < best - MAX_GAP_TO_BEST:
         return False
+    if browse:
+        return True
     if hit.bm25_rank is not None:
         return hit.dense_similarity >= MIN_LEXICAL_SIMILARITY
     return hit.dense_similarity >= MIN_DENSE_SIMILARITY

@@ -3,6 +3,9 @@ route's template so that a price or a budget reads the same in every answer."""
 
 from __future__ import annotations
 
+import re
+
+from retrieval.intent import Intent
 from retrieval.models import SearchRequest
 from tools.models import ProductCard
 
@@ -48,3 +51,16 @@ def constraints(request: SearchRequest | None) -> str:
     if request.exclude_brand:
         parts.append("not from " + " or ".join(request.exclude_brand))
     return ", ".join(parts)
+
+
+def gift_for(intent: Intent) -> str:
+    """'for your 7 year old boy, for a birthday': who a gift is for, in the shopper's words turned to ours."""
+    parts = []
+    if intent.recipient:
+        who = re.sub(r"^(?:my|our)\b", "your", intent.recipient.strip(), flags=re.IGNORECASE)
+        article = "" if re.match(r"^(?:your|a|an|the)\b", who, re.IGNORECASE) else "an " if who[:1] in "aeiou8" \
+            else "a "
+        parts.append(f"for {article}{who}")
+    if intent.occasion:
+        parts.append(f"for {intent.occasion}")
+    return " ".join(parts)

@@ -10,6 +10,7 @@ from langchain_core.tools import BaseTool
 
 from retrieval.intent import Intent
 from retrieval.models import Product
+from tools.gifts import BABY_UNTIL, CHILD_UNTIL, recipient_age
 from tools.models import ProductResults
 
 from .. import cues
@@ -31,6 +32,8 @@ class RouteContext:
                                               "category", "color", "size"}),
                 "features": intent.features, "exclude_terms": intent.exclude.terms, "sort": intent.sort,
                 "exclude_ids": list(exclude_ids or []), "k": k or self.results}
+        if is_gift(intent):
+            args |= gift_search(intent)
         return self.tools["search_products"].invoke(args)
 
     def product(self, product_id: str) -> Product | None:
@@ -89,3 +92,19 @@ class RouteContext:
     def _brand(self, product_id: str) -> str | None:
         product = self.product(product_id)
         return product.brand if product else None
+
+
+def is_gift(intent: Intent) -> bool:
+    return bool(intent.recipient or (intent.action == "recommend" and intent.occasion))
+
+
+def gift_search(intent: Intent) -> dict:
+    """A gift request as search arguments: the recipient's age (products stating another age range are left
+    out), words for what suits them when the request names no product ("a present for a 7 year old" looks at
+    kids' toys and games), and browsing rather than close matches when it names nothing at all."""
+    age = recipient_age(intent.recipient)
+    named = intent.product_type or intent.category
+    words = [] if named else (["baby", "toys"] if age is not None and age < BABY_UNTIL else
+                              ["kids", "toys", "games"] if age is not None and age < CHILD_UNTIL else ["gift"])
+    query = " ".join(dict.fromkeys([*intent.query.split(), *words])) or intent.search_request().query
+    return {"query": query, "age": age, "browse": not named}

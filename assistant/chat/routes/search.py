@@ -30,7 +30,8 @@ class SearchFindings(Findings):
         request = self.results.request if self.results else None
         what = self.intent.product_type or (self.intent.category or "").lower() or None
         limits = wording.constraints(request)
-        scope = " ".join(part for part in (f"for {what}" if what else "", limits) if part)
+        scope = " ".join(part for part in (f"for {what}" if what else "", wording.gift_for(self.intent), limits)
+                         if part)
         cards = self.products
         if not cards:
             if self.more:
@@ -43,7 +44,8 @@ class SearchFindings(Findings):
             hint = " Try a higher budget or fewer filters." if limits else " Try other words for it."
             return f"I found nothing{' ' + scope if scope else ''}.{hint}"
         first = cards[0]
-        options = f"{len(cards)}{' more' if self.more else ''} option{'s' if len(cards) != 1 else ''}"
+        noun = "gift idea" if self.intent.recipient or self.intent.action == "recommend" else "option"
+        options = f"{len(cards)}{' more' if self.more else ''} {noun}{'s' if len(cards) != 1 else ''}"
         pick = f"The top pick is the {wording.name(first)} at {wording.price(first.price)}"
         if first.reasons:
             pick += f" ({first.reasons[0]})"
