@@ -229,6 +229,10 @@ def test_ingest_enriches_a_brandless_feed_and_filters_use_what_was_derived(home,
     again = ingest_products(home, embedder, read_feed(BESTBUY))
     assert (again.ingested, again.updated) == (0, 187) and home.open_active().vectors.count() == vectors
     assert home.open_active().products.get("43900").brand == "Duracell"
+    # another feed into the same catalog: its report counts its own derived brands, not the catalog's
+    other = ingest_products(home, embedder, read_feed(RETAIL))
+    assert other.ingested == 200 and other.enrichment.derived["brand"] == 2
+    assert home.open_active().products.get("43900").brand == "Duracell"
 
 
 def test_ingest_without_enrichment_takes_the_feed_as_it_is(home, embedder):

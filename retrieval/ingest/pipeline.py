@@ -91,7 +91,7 @@ def ingest_products(
         if replace and report.ingested + report.updated == 0:
             raise ValueError("the feed produced no products; the previous catalog stays in place")
         if report.enrichment is not None and brandless:  # a feed that gives every brand needs no brand pass
-            _derive_brands(version, embedder, report.enrichment)
+            _derive_brands(version, embedder, report.enrichment, brandless)
         version.rebuild_search_indexes()
     except BaseException:
         if replace or home.active_name() != version.name:
@@ -108,11 +108,12 @@ def ingest_products(
 
 
 def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow], report: IngestReport,
-           progress: Callable[[int, float], None] | None) -> int:
-    """Write the rows; the number of products the feed gave no brand."""
+           progress: Callable[[int, float], None] | None) -> set[str]:
+    """Write the rows; the ids of the products the feed gave no brand."""
     started = time.perf_counter()
     batch: dict[str, Product] = {}
-    done = brandless = 0
+    done = 0
+    brandless: set[str] = set()
     for row in rows:
         if isinstance(row, RowError):
             report.skipped += 1
@@ -121,7 +122,8 @@ def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow
         _, product = row
         if report.enrichment is not None:
             derive(product, report.enrichment)
-            brandless += not product.brand
+            if not product.brand:
+                brandless.add(product.id)
         if product.id in batch:  # the same id twice in one batch: the later row wins
             _flush(version, embedder, batch, report)
             batch = {}
@@ -161,12 +163,14 @@ def _flush(version: CatalogVersion, embedder: Embedder, batch: dict[str, Product
     return len(products)
 
 
-def _derive_brands(version: CatalogVersion, embedder: Embedder, report: EnrichmentReport) -> None:
+def _derive_brands(version: CatalogVersion, embedder: Embedder, report: EnrichmentReport,
+                   ingested: set[str] | None = None) -> None:
     """Learn the catalog's brands from all its titles (one streaming pass over the product table, keeping only
     counts and the ids of products without a feed brand), then give those products the brand their title
     starts with. A brand read from the title is already in the title, so documents do not change and nothing is
     embedded again (unless the brand's spelling differs from the title's): only the stored product and its facets
-    (brand filters) are rewritten."""
+    (brand filters) are rewritten. The report counts the brands derived for this ingest's products (`ingested`;
+    all of them when None); products ingested earlier are brought up to date too."""
     learner = BrandLearner()
     candidates: list[str] = []
     for product in version.products.iter_products():
@@ -182,7 +186,7 @@ def _derive_brands(version: CatalogVersion, embedder: Embedder, report: Enrichme
         products = list(version.products.get_many(candidates[start:start + BATCH]).values())
         changed = [p for p in products if apply_brand(p, brands)]
         for product in products:
-            if product.brand and product.derived("brand"):
+            if product.brand and product.derived("brand") and (ingested is None or product.id in ingested):
                 counts[product.brand] = counts.get(product.brand, 0) + 1
         if changed:
             documents = [product_document(p) for p in changed]
