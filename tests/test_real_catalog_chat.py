@@ -110,3 +110,19 @@ def test_a_gift_request_with_an_age_finds_gift_ideas_and_says_for_whom(talk):
     assert "gift ideas for a 10 year old" in gift.reply
     assert all("PlayStation" in c.title or "Nintendo" in c.title or "Xbox" in c.title or "PS Vita" in c.title
                or "Hero" in c.title for c in gift.products)  # this store's things for a child: its games
+
+
+def test_a_question_about_it_after_a_search_is_answered_from_the_top_picks_own_text(talk):
+    found = talk.say("hair clippers")
+    answer = talk.say("how many pieces come with it?")
+    assert "20-Piece" in found.products[0].title and "comes with 20 pieces" in answer.reply
+    assert "pack of 4" in (talk.say("AAA batteries"), talk.say("how many are in the pack?"))[1].reply
+
+
+def test_compare_lays_out_the_products_own_data_and_answers_the_need_or_says_it_cannot(talk):
+    talk.say("cooktops")
+    compared = talk.say("compare the first two")
+    reply = compared.reply
+    assert "no reviews yet" in reply and "They differ in" in reply and "In their own words" in reply
+    need = talk.say("which is better for a large family?")
+    assert "Neither product's data says whether it suits large family" in need.reply

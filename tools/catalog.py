@@ -21,7 +21,7 @@ from .gifts import age_fits
 from .models import Comparison, ComparisonRow, ProductResults
 from .shop import Shop
 
-COMPARED_ATTRIBUTES = ("color", "size", "material")
+COMPARED_ATTRIBUTES = ("color", "size", "material", "age_range", "piece_count", "pack_count", "dimensions")
 # What counts as a match for a shopper (measured on real catalogs, MiniLM cosine of query and product text):
 # a product the query's words find (BM25) unless its text is about something else, or one whose text is close
 # in meaning. Below both, a product only fills the list: "headphones" in a store without any found a
@@ -163,10 +163,27 @@ def compare_products(shop: Shop, product_ids: list[str]) -> Comparison:
         *(_row(name, [", ".join(p.attribute_values(name)) or None for p in products])
           for name in COMPARED_ATTRIBUTES),
         _row("features", [", ".join(p.tags) or None for p in products]),
+        _row("only its title says", distinct_title_words(products)),
         _row("in stock", ["yes" if p.in_stock else "no" for p in products]),
     ]
     return Comparison(products=[product_card(p) for p in products],
                       rows=[row for row in rows if any(value is not None for value in row.values)])
+
+
+def distinct_title_words(products: list[Product], most: int = 4) -> list[str | None]:
+    """Per product, the words of its title that no other compared title has (its brand aside): what sets it
+    apart in its own words ('cordless, 20-piece' against 'corded')."""
+    known = {t.lower() for p in products for t in re.findall(r"\w+", " ".join([p.brand or "", *(
+        v for key in COMPARED_ATTRIBUTES for v in p.attribute_values(key))]))}  # said in their own rows
+    words = [[w for w in re.findall(r"[A-Za-z0-9][\w.'-]*", p.title) if w.lower() not in known]
+             for p in products]
+    seen = [{w.lower() for w in title} for title in words]
+    distinct = []
+    for i, title in enumerate(words):
+        others = set().union(*(seen[:i] + seen[i + 1:]))
+        unique = [w for w in dict.fromkeys(title) if w.lower() not in others and len(w) > 1]
+        distinct.append(", ".join(unique[:most]) or None)
+    return distinct
 
 
 def related_products(shop: Shop, product_id: str, k: int = 4) -> ProductResults:

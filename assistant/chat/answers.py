@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
+from retrieval.intent import Intent
 from retrieval.models import Product
 from retrieval.policies import PolicyPassage
-
-from retrieval.intent import Intent
 
 ASPECTS = {  # what a question asks about -> the words that ask it
     "price": r"\b(?:price|cost|costs|how much|expensive|on sale|discount)\b",
@@ -17,7 +16,20 @@ ASPECTS = {  # what a question asks about -> the words that ask it
     "material": r"\b(?:materials?|made of|made from|fabric)\b",
     "stock": r"\b(?:in stock|available|availability|sold out)\b",
     "rating": r"\b(?:ratings?|rated|reviews?|stars?|worth it|any good|quality)\b",
+    "piece_count": r"\b(?:how many (?:pieces|parts|pcs)|pieces?|piece count|parts? (?:come|included))\b",
+    "pack_count": r"\b(?:how many (?:are |come )?in (?:the|a|each|one) (?:pack|box|package|set)|pack size|"
+                  r"how many (?:does it|do they) come with)\b",
+    "age_range": r"\b(?:what ages?|which ages?|how old|age range|ages?|old enough|suitable for (?:a |my )?\d)\b",
+    "about": r"\b(?:what (?:does|do) (?:it|this|that|they) do|what is (?:it|this|that)|what'?s (?:it|this|that) "
+             r"for|what (?:is|are) (?:it|they) (?:used )?for|tell me (?:more )?about)\b",
 }
+# How a title or a description states a count when the attributes do not: "20-Piece", "(4-Pack)", "set of 6".
+_COUNT_IN_TEXT = {
+    "piece_count": re.compile(r"\b(\d{1,5})\s*-?\s*(?:pieces?|pcs?|piece)\b", re.IGNORECASE),
+    "pack_count": re.compile(r"\b(\d{1,4})\s*-?\s*(?:pack|count|ct)\b|\b(?:pack|set|box) of (\d{1,4})\b",
+                             re.IGNORECASE),
+}
+_ASPECT_NAMES = {"piece_count": "number of pieces", "pack_count": "pack size", "age_range": "age range"}
 # Words that make a question but are not about the product ("is the second one good for ...").
 _FILLER = set("""a an and any are about be can could do does for from go good has have how i if in is it its
 it's me more my of on one or please show tell that the them these this those to what which will with would you
@@ -82,9 +94,24 @@ def _aspect(aspect: str, product: Product, name: str) -> str:
             return f"The {name} has no reviews yet."
         quote = f" One reviewer says: “{product.reviews[0]}”" if product.reviews else ""
         return f"The {name} is rated {product.rating:.1f} stars from {product.review_count:,} reviews.{quote}"
+    if aspect == "about":
+        return _overview(product, name)
     values = product.attribute_values(aspect)
+    if not values and aspect in _COUNT_IN_TEXT:
+        for text in (product.title, product.description):
+            match = _COUNT_IN_TEXT[aspect].search(text or "")
+            if match:
+                values = [next(group for group in match.groups() if group)]
+                break
+    label = _ASPECT_NAMES.get(aspect, aspect)
     if not values:
-        return f"The product data does not list the {name}'s {aspect}."
+        return f"The product data does not list the {name}'s {label}."
+    if aspect == "piece_count":
+        return f"The {name} comes with {values[0]} pieces."
+    if aspect == "pack_count":
+        return f"The {name} comes in a pack of {values[0]}."
+    if aspect == "age_range":
+        return f"The {name} is for ages {', '.join(values)}."
     return f"The {name} comes in {aspect} {', '.join(values)}."
 
 

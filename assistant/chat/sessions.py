@@ -31,7 +31,7 @@ class Session(BaseModel):
     | method | changes | rule |
     |---|---|---|
     | `set_request(intent)` | intent | the shopping request follow-ups refine |
-    | `show(cards, more)` | shown_ids, shown_prices, seen_ids | what "the second one" and "cheaper" refer to; "show me more" (`more`) adds to seen_ids, anything else starts them again; nothing found keeps what was shown |
+    | `show(cards, more)` | shown_ids, shown_prices, seen_ids, focus_id | what "the second one" and "cheaper" refer to; "show me more" (`more`) adds to seen_ids, anything else starts them again; nothing found keeps what was shown; "it" becomes the top pick |
     | `focus(product_id)` | focus_id | the product "it" means |
     | `add_to_cart(product, n)` | cart, focus_id | a new cart value; the product added is in focus |
     | `remove_from_cart(product_id)` | cart | a new cart value without the line (NotInCart when there is none) |
@@ -69,6 +69,7 @@ class Session(BaseModel):
         # Prices only when every card has one: "cheaper" compares against all that was shown.
         self.shown_prices = [card.price for card in cards] if all(card.price is not None for card in cards) else []
         self.seen_ids = list(dict.fromkeys([*self.seen_ids, *ids])) if more else ids
+        self.focus_id = None  # "it" now means the top pick of these, not a product talked about before
 
     def focus(self, product_id: str) -> None:
         self.focus_id = product_id

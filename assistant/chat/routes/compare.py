@@ -3,7 +3,8 @@ shown, else the top two of a search; `compare_products` puts them side by side."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from retrieval.intent import Intent
@@ -18,6 +19,8 @@ from .context import RouteContext
 @dataclass
 class CompareFindings(Findings):
     comparison: Comparison | None = None
+    need: str = ""  # what the shopper wants it for, when the message says ("for a toddler")
+    fits_need: list[bool | None] = field(default_factory=list)  # per product: its data says so, or not, or no need
 
     route: ClassVar[str] = "compare"
 
@@ -27,20 +30,60 @@ class CompareFindings(Findings):
 
     def template(self, message: str) -> str:
         a, b = self.comparison.products[0], self.comparison.products[1]
-        text = f"The {wording.name(a)} is {wording.price(a.price)}{wording.stars(a)}; " \
-               f"the {wording.name(b)} is {wording.price(b.price)}{wording.stars(b)}."
+        text = f"The {wording.name(a)} is {wording.price(a.price)}{_reviews(a)}; " \
+               f"the {wording.name(b)} is {wording.price(b.price)}{_reviews(b)}."
         if a.price is not None and b.price is not None and a.price != b.price:
             cheaper, dearer = (a, b) if a.price < b.price else (b, a)
             saving = wording.price(round(dearer.price - cheaper.price, 2))
-            text += f" The {cheaper.brand or wording.name(cheaper)} one is {saving} cheaper."
-        differ = [row.attribute for row in self.comparison.rows
-                  if not row.same and row.attribute not in ("price", "rating")]
-        same = [f"{row.attribute} {row.values[0]}" for row in self.comparison.rows
-                if row.same and row.attribute in ("color", "size", "material")]
+            text += f" The {wording.name(cheaper)} is {saving} cheaper."
+        rows = {row.attribute: row for row in self.comparison.rows}
+        differ = [f"{row.attribute.replace('_', ' ')} ({' vs '.join(v or 'not stated' for v in row.values[:2])})"
+                  for row in self.comparison.rows
+                  if not row.same and row.attribute not in ("price", "rating", "only its title says", "brand")]
+        same = [f"{row.attribute.replace('_', ' ')} {row.values[0]}" for row in self.comparison.rows
+                if row.same and row.attribute in ("color", "size", "material") and row.values[0]]
         if differ:
-            text += f" They differ in {', '.join(differ)}"
-            text += f"; both share {', '.join(same)}." if same else "."
-        return text
+            text += f" They differ in {'; '.join(differ)}"
+            text += f", and both share {', '.join(same)}." if same else "."
+        titles = rows.get("only its title says")
+        if titles and any(titles.values[:2]):
+            said = [f"the {wording.name(card)} says {words}" for card, words in zip((a, b), titles.values[:2])
+                    if words]
+            text += f" In their own words, {' and '.join(said)}."
+        return text + self._recommendation(a, b)
+
+    def _recommendation(self, a, b) -> str:
+        if not self.need:
+            return ""
+        fits = dict(zip((a.id, b.id), self.fits_need))
+        if fits.get(a.id) and not fits.get(b.id):
+            return f" For {self.need}, the {wording.name(a)} is the one whose description says so."
+        if fits.get(b.id) and not fits.get(a.id):
+            return f" For {self.need}, the {wording.name(b)} is the one whose description says so."
+        if fits.get(a.id) and fits.get(b.id):
+            return f" Both descriptions mention {self.need}."
+        return f" Neither product's data says whether it suits {self.need}."
+
+
+def _reviews(card) -> str:
+    return wording.stars(card) + (f" from {card.review_count:,} reviews" if card.rating is not None else
+                                  " (no reviews yet)")
+
+
+_NEED = re.compile(r"\b(?:better|best|good|suits?|suited|right|ideal)\s+(?:for|to)\s+(?:a |an |the |my |our )?"
+                   r"([a-z][a-z0-9 '-]{2,40}?)\s*(?:[?.!,]|$)", re.IGNORECASE)
+
+
+def need_of(text: str) -> str:
+    """'which is better for a toddler?' -> 'toddler'."""
+    match = _NEED.search(text)
+    return match[1].strip() if match else ""
+
+
+def states_need(product, need: str) -> bool:
+    words = [w for w in re.findall(r"[a-z0-9]+", need.lower()) if len(w) > 2]
+    text = " ".join([product.title, product.description, *product.tags]).lower()
+    return bool(words) and all(w.rstrip("s") in text for w in words)
 
 
 def compare(context: RouteContext, intent: Intent, text: str) -> Findings:
@@ -56,4 +99,7 @@ def compare(context: RouteContext, intent: Intent, text: str) -> Findings:
         return ClarifyFindings(intent)
     comparison = context.tools["compare_products"].invoke({"product_ids": ids})
     context.session.focus(ids[0])
-    return CompareFindings(intent, products=comparison.products, query_id=query_id, comparison=comparison)
+    need = need_of(text)
+    fits = [states_need(context.product(card.id), need) if need else None for card in comparison.products]
+    return CompareFindings(intent, products=comparison.products, query_id=query_id, comparison=comparison,
+                           need=need, fits_need=fits)

@@ -43,8 +43,12 @@ class RouteContext:
             return None
 
     def asks_about_focus(self, text: str) -> bool:
-        """'what sizes does it come in?': a question about the product talked about last."""
-        return bool(self.session.focus_id and cues.points_at_one(text) and
+        """'what sizes does it come in?': a question about the product talked about last, or the top pick of
+        the products just shown."""
+        if (self.session.focus_id or self.session.shown_ids) and text.rstrip().endswith("?") and \
+                any(re.search(ASPECTS[a], text.lower()) for a in ("piece_count", "pack_count")):
+            return True  # "how many are in the pack?": a count only a product has
+        return bool((self.session.focus_id or self.session.shown_ids) and cues.points_at_one(text) and
                     (text.rstrip().endswith("?") or any(re.search(p, text.lower()) for p in ASPECTS.values())))
 
     def pointed_ids(self, intent: Intent, text: str) -> list[str]:
