@@ -110,3 +110,11 @@ def test_a_stated_age_range_includes_or_excludes_an_age():
     assert age_fits(puzzle, 10) is True and age_fits(puzzle, 5) is False
     assert age_fits(blocks, 2) is True and age_fits(blocks, 1) is False
     assert age_fits(Product(id="x", title="Mug"), 7) is None
+
+
+def test_letting_go_of_a_constraint_drops_it_and_keeps_the_rest():
+    shoes = extract_intent("running shoes under $100 in blue")
+    relaxed = follow("any color is fine, but cheaper", previous=shoes, prices=(50.0, 80.0, 90.0))
+    assert relaxed.action == "refine" and relaxed.product_type == "running shoes"
+    assert "color" not in relaxed.attributes and relaxed.price.max == 79.99
+    assert "color" not in follow("size doesn't matter, any colour", previous=shoes).attributes

@@ -36,6 +36,8 @@ SORT_POOL = 20  # "cheapest first" orders this many of the best matches, not the
 # say (a marketplace feed with sizes only in some titles), it would hide the products that simply do not
 # say, so the value becomes part of the query and a boost for the products whose text states it.
 HARD_FILTER_COVERAGE = 0.5
+# "500 piece", "6 pack": a count the product's text states, never a size value to filter on.
+COUNT_NOT_SIZE = re.compile(r"^\s*\d+\s*(?:pieces?|pcs?|pack|count|ct)\s*$", re.IGNORECASE)
 Sort = Literal["relevance", "price_asc", "price_desc", "rating", "newest"]
 
 
@@ -66,7 +68,7 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     products that match the words or the meaning of the query, never filler."""
     wanted = max(args.k, SORT_POOL) if args.sort != "relevance" else args.k
     soft = {name: value for name, value in (("color", args.color), ("size", args.size))
-            if value and shop.search.facet_coverage(name) < HARD_FILTER_COVERAGE}
+            if value and (shop.search.facet_coverage(name) < HARD_FILTER_COVERAGE or COUNT_NOT_SIZE.search(value))}
     # A brand the store does not carry is a word of the request ("Nintendo DS games" from game publishers).
     brands = [b for b in args.brand if shop.search.carries_brand(b)]
     soft |= {f"brand {b}": b for b in args.brand if b not in brands}

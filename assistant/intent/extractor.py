@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import lexicons as lex
-from .context import IntentContext, Refinement, merge_intents, refine, replace_wanted, resolve_reference
+from .context import (IntentContext, Refinement, merge_intents, merge_queries, refine, replace_wanted,
+                      resolve_reference)
 from .fields import demonstrative_before, read_action, read_language, read_product_type, read_query
 from .message import EXACT, Claim, Message
 from .negations import apply_negations
@@ -227,7 +228,20 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
     if fresh.product_type and not _same_product(fresh, previous):
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh
     known_sizes = vocabulary.size_values if vocabulary else ()
-    return refine(previous, fresh, _refinement_cues(message), context, known_sizes)
+    refined = refine(previous, fresh, _refinement_cues(message), context, known_sizes)
+    return _let_go(refined, message.text)
+
+
+def _let_go(intent: Intent, text: str) -> Intent:
+    """'any colour is fine': the constraints the shopper lets go of leave the request."""
+    fields = {("color" if f.startswith("colo") else f) for match in lex.ANY_VALUE_RE.finditer(text)
+              for f in match.groups() if f}
+    if not fields:
+        return intent
+    attributes = {k: v for k, v in intent.attributes.items() if k not in fields}
+    dropped = [v for k, v in intent.attributes.items() if k in fields] + (intent.brands if "brand" in fields else [])
+    return intent.model_copy(update={"attributes": attributes, "brands": [] if "brand" in fields else intent.brands,
+                                     "query": merge_queries(intent.query, "", dropped)})
 
 
 def _same_product(fresh: Intent, previous: Intent) -> bool:

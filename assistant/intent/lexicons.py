@@ -600,6 +600,9 @@ BIGGER_RE = re.compile(r"\b(?:bigger|larger|(?:a |one |next )?size up(?=\s*(?:$|
 SMALLER_RE = re.compile(r"\b(?:smaller|(?:a |one |next )?size down(?=\s*(?:$|[,.!?]|please)))")
 OTHER_BRAND_RE = re.compile(r"\b(?:(?:other|another|different) brands?|not (?:that|this|those|these) brands?|"
                             r"(?:a )?brand other than (?:that|this)|different make)\b")
+# "any color is fine", "size doesn't matter": a constraint the shopper lets go of.
+ANY_VALUE_RE = re.compile(r"\bany (colou?r|size|brand|material)s?\b|\b(colou?r|size|brand|material)s? (?:doesn'?t|does not|"
+                          r"don'?t|do not) matter\b|\b(?:whatever|any) (colou?r|size|brand|material)\b")
 # "instead", "rather", "something else": a new want in place of the old one ("instead of X" negates X).
 INSTEAD_RE = re.compile(r"\b(?:instead|rather)\b(?!\s+(?:of|than)\b)|\bsomething (?:else|different)\b")
 MORE_RE = re.compile(r"\b(?:show (?:me )?more|more (?:options|results|of (?:these|those|them)|like (?:this|that|these|"
@@ -704,7 +707,7 @@ differences between add added adding come comes coming take takes fit fits runs 
 feel feels hold holds ship ships arrive arrives charge costs weigh weighs include includes contain contains
 support supports go goes sound sounds long much many whether tell explain describe details detail info
 information please question questions wondering wonder curious loves likes enjoys adores into write
-actually instead rather maybe else again anyway though now today tomorrow asap soon currently definitely run true
+actually instead rather fine okay matter matters maybe else again anyway though now today tomorrow asap soon currently definitely run true
 select choose pick locate meant
 """.split())
 # "a bottle of olive oil", "a box of chocolates": the product is what the container holds
