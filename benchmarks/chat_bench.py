@@ -130,8 +130,8 @@ class RecordingSearch:
     def facet_coverage(self, field):
         return self.inner.facet_coverage(field)
 
-    def carries_brand(self, brand):
-        return self.inner.carries_brand(brand)
+    def carries(self, field, value):
+        return self.inner.carries(field, value)
 
 
 # ------------------------------------------------------------------ 1. template turns, in-process and HTTP

@@ -127,8 +127,8 @@ class RankedSearch:
     def facet_coverage(self, field: str) -> float:
         return self.retriever.facet_coverage(field)
 
-    def carries_brand(self, brand: str) -> bool:
-        return self.retriever.carries_brand(brand)
+    def carries(self, field: str, value: str) -> bool:
+        return self.retriever.carries(field, value)
 
     def ranker(self) -> Ranker | None:
         directory = self.model_dir or active_model(self.ranker_home)

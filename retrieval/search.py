@@ -79,10 +79,14 @@ class Retriever:
         key = {"color": "colors", "size": "sizes", "category": "categories"}[field]
         return serving.facets.coverage(key) if serving.facets is not None else 0.0
 
-    def carries_brand(self, brand: str) -> bool:
-        """Whether any product of the serving catalog has this brand (case-insensitive)."""
-        serving = self._current()
-        return serving.facets is not None and brand.strip().lower() in serving.facets.brand_codes
+    def carries(self, field: str, value: str) -> bool:
+        """Whether any product of the serving catalog has this brand, colour or size (case-insensitive)."""
+        facets = self._current().facets
+        if facets is None:
+            return False
+        if field == "brand":
+            return value.strip().lower() in facets.brand_codes
+        return value.strip().lower() in facets.rows[{"color": "colors", "size": "sizes"}[field]]
 
     def get_product(self, product_id: str) -> Product | None:
         serving = self._current()

@@ -126,3 +126,29 @@ def test_compare_lays_out_the_products_own_data_and_answers_the_need_or_says_it_
     assert "no reviews yet" in reply and "They differ in" in reply and "In their own words" in reply
     need = talk.say("which is better for a large family?")
     assert "Neither product's data says whether it suits large family" in need.reply
+
+
+@pytest.fixture(scope="module")
+def merch(tmp_path_factory, embedder):
+    """The Google Cloud Retail slice: apparel in S-XL sizes, kids' and toddler lines, bottles and mugs."""
+    home = tmp_path_factory.mktemp("google")
+    settings = Settings(home=home, llm="none", llm_url=None, chat_composer="template",
+                        database_url=f"sqlite:///{home / 'chat.db'}", policies_dir=home / "no-policies")
+    services = Services(settings)
+    services.embedder = embedder
+    ingest_products(services.catalog_home, embedder, read_feed(CATALOG.parent / "google_retail_products.jsonl"))
+    yield services
+    services.close()
+
+
+def test_a_size_no_product_has_does_not_empty_the_answer(merch):
+    bottles = Conversation(merch.chat).say("a 16 oz water bottle")  # sizes here are S-XL: 16 oz is words
+    assert bottles.products and all("bottle" in card.title.lower() for card in bottles.products)
+
+
+def test_the_recipients_age_steers_to_their_line_of_products(merch):
+    toddler = Conversation(merch.chat).say("tees for my toddler")
+    assert toddler.products and all(w in toddler.products[0].title.lower() for w in ("toddler", "tee"))
+    kid = Conversation(merch.chat).say("a gift for a 10 year old")
+    assert "gift ideas for a 10 year old" in kid.reply
+    assert sum(("kids" in c.title.lower() or "youth" in c.title.lower()) for c in kid.products) >= 3

@@ -32,9 +32,10 @@ MIN_DENSE_SIMILARITY = 0.42
 # TVs at 0.40; "batteries" kept power banks (0.33 against 0.52).
 MAX_GAP_TO_BEST = 0.2
 SORT_POOL = 20  # "cheapest first" orders this many of the best matches, not the whole catalog
-# A colour or size filter is hard where the catalog states that field for most products; where most do not
-# say (a marketplace feed with sizes only in some titles), it would hide the products that simply do not
-# say, so the value becomes part of the query and a boost for the products whose text states it.
+# A colour or size filter is hard where the catalog states that field for most products and some product
+# has the value; where most do not say (a marketplace feed with sizes only in some titles), it would hide the
+# products that simply do not say, so the value becomes part of the query and a boost for the products whose
+# text states it.
 HARD_FILTER_COVERAGE = 0.5
 # "500 piece", "6 pack": a count the product's text states, never a size value to filter on.
 COUNT_NOT_SIZE = re.compile(r"^\s*\d+\s*(?:pieces?|pcs?|pack|count|ct)\s*$", re.IGNORECASE)
@@ -67,10 +68,12 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     """Products matching the request, best first (or in the order asked), within every hard filter; only
     products that match the words or the meaning of the query, never filler."""
     wanted = max(args.k, SORT_POOL) if args.sort != "relevance" else args.k
+    # A value no product has ("16 oz" where sizes are S-XL) is words of the request, like a brand the store
+    # does not carry ("Nintendo DS games" from game publishers).
     soft = {name: value for name, value in (("color", args.color), ("size", args.size))
-            if value and (shop.search.facet_coverage(name) < HARD_FILTER_COVERAGE or COUNT_NOT_SIZE.search(value))}
-    # A brand the store does not carry is a word of the request ("Nintendo DS games" from game publishers).
-    brands = [b for b in args.brand if shop.search.carries_brand(b)]
+            if value and (shop.search.facet_coverage(name) < HARD_FILTER_COVERAGE or COUNT_NOT_SIZE.search(value)
+                          or not shop.search.carries(name, value))}
+    brands = [b for b in args.brand if shop.search.carries("brand", b)]
     soft |= {f"brand {b}": b for b in args.brand if b not in brands}
     query = " ".join([args.query, *(v for v in soft.values() if v.lower() not in args.query.lower())])
     request = SearchRequest(

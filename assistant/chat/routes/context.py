@@ -108,7 +108,9 @@ def gift_search(intent: Intent) -> dict:
     kids' toys and games), and browsing rather than close matches when it names nothing at all."""
     age = recipient_age(intent.recipient)
     named = intent.product_type or intent.category
-    words = [] if named else (["baby", "toys"] if age is not None and age < BABY_UNTIL else
-                              ["kids", "toys", "games"] if age is not None and age < CHILD_UNTIL else ["gift"])
+    # Words for the age always ("tees for my toddler": toddler tees), and what suits it when nothing is named.
+    for_age = (["baby", "toddler", "infant"] if age is not None and age < BABY_UNTIL else
+               ["kids", "youth"] if age is not None and age < CHILD_UNTIL else [])
+    words = [*for_age, *([] if named else ["toys", "games"] if for_age else ["gift"])]
     query = " ".join(dict.fromkeys([*intent.query.split(), *words])) or intent.search_request().query
     return {"query": query, "age": age, "browse": not named}

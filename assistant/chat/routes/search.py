@@ -44,7 +44,7 @@ class SearchFindings(Findings):
             hint = " Try a higher budget or fewer filters." if limits else " Try other words for it."
             return f"I found nothing{' ' + scope if scope else ''}.{hint}"
         first = cards[0]
-        noun = "gift idea" if self.intent.recipient or self.intent.action == "recommend" else "option"
+        noun = "gift idea" if not what and (self.intent.recipient or self.intent.action == "recommend") else "option"
         options = f"{len(cards)}{' more' if self.more else ''} {noun}{'s' if len(cards) != 1 else ''}"
         pick = f"The top pick is the {wording.name(first)} at {wording.price(first.price)}"
         if first.reasons:
