@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.chat import cues
 from assistant.intent import IntentContext, extract_intent
 from retrieval.models import Product, SearchHit
 from tools.catalog import is_match, sort_matches
@@ -118,3 +119,13 @@ def test_letting_go_of_a_constraint_drops_it_and_keeps_the_rest():
     assert relaxed.action == "refine" and relaxed.product_type == "running shoes"
     assert "color" not in relaxed.attributes and relaxed.price.max == 79.99
     assert "color" not in follow("size doesn't matter, any colour", previous=shoes).attributes
+
+
+@pytest.mark.parametrize("text, n", [("add two", 2), ("add 3 pens", 3), ("add 2 of the second one", 2),
+                                     ("add it", 1), ("add the first one to my cart", 1)])
+def test_how_many_to_add(text, n):
+    assert cues.quantity(text) == n
+
+
+def test_asking_for_the_total_shows_the_cart():
+    assert cues.wants_cart("what's my total?") and not cues.wants_cart("total wireless earbuds")

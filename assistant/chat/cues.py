@@ -15,9 +15,12 @@ FIRST_N_RE = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b|\b(both|the
                         re.IGNORECASE)
 PRONOUN_RE = re.compile(r"\b(?:it|this|that|this one|that one)\b", re.IGNORECASE)
 QUANTITY_RE = re.compile(r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:of\s+(?:it|them|these|"
-                         r"those|the)|units?|pieces?|pairs?|more|x)\b|\bx\s?(\d{1,2})\b", re.IGNORECASE)
+                         r"those|the)|units?|pieces?|pairs?|more|x)\b|\bx\s?(\d{1,2})\b|"
+                         r"^\s*(?:please\s+)?add\s+(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\b(?!\s*%)",
+                         re.IGNORECASE)  # the last: "add two", "add 3 pens"
 ADD_RE = re.compile(r"^\s*(?:please\s+)?(?:add|put)\b|\b(?:add|put)\b.*\b(?:cart|basket|bag)\b", re.IGNORECASE)
-VIEW_CART_RE = re.compile(r"\b(?:view|show|see|check|open|what'?s in|what is in)\b.*\b(?:cart|basket)\b|"
+VIEW_CART_RE = re.compile(r"\b(?:what'?s|what is|show me) my (?:order |cart |basket )?total\b|"
+                          r"\b(?:view|show|see|check|open|what'?s in|what is in)\b.*\b(?:cart|basket)\b|"
                           r"^\s*(?:my\s+)?(?:cart|basket)\s*[?!.]*$", re.IGNORECASE)
 _CART = r"(?:cart|basket|bag|trolley|order)"
 _NUMBER = r"(\d{1,2}|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
@@ -144,7 +147,7 @@ def quantity(text: str) -> int:
     match = QUANTITY_RE.search(text)
     if not match:
         return 1
-    return max(1, min(_number(match[1] or match[2]), 99))
+    return max(1, min(_number(match[1] or match[2] or match[3]), 99))
 
 
 def _number(word: str) -> int:
