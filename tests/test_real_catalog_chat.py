@@ -152,3 +152,10 @@ def test_the_recipients_age_steers_to_their_line_of_products(merch):
     kid = Conversation(merch.chat).say("a gift for a 10 year old")
     assert "gift ideas for a 10 year old" in kid.reply
     assert sum(("kids" in c.title.lower() or "youth" in c.title.lower()) for c in kid.products) >= 3
+
+
+def test_x_only_narrows_the_kind_instead_of_starting_over(talk):
+    talk.say("cooktops")
+    electric = talk.say("electric only")
+    assert electric.intent.product_type == "cooktops"
+    assert "Electric Cooktop" in electric.products[0].title

@@ -97,8 +97,9 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         chosen.append((hit, product))
         if len(chosen) == wanted + 10 * len(soft):
             break
-    if soft:  # the products whose own text states the soft values first, in their order
-        chosen = sorted(chosen, key=lambda pair: -sum(states(pair[1], value) for value in soft.values()))
+    wanted_words = [*soft.values(), *args.features]
+    if wanted_words:  # the products whose own text states the soft values and features first, in their order
+        chosen = sorted(chosen, key=lambda pair: -sum(states(pair[1], value) for value in wanted_words))
     if args.age is not None:  # then those that say they suit the age
         chosen = sorted(chosen, key=lambda pair: age_fits(pair[1], args.age) is not True)
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]

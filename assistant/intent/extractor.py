@@ -225,6 +225,10 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
         return replace_wanted(previous, fresh)
     if fresh.action == "recommend":
         return fresh
+    if lex.ONLY_RE.match(message.text) and fresh.product_type and not fresh.category:
+        # "electric only" after cooktops: electric cooktops, not a search for "electric"
+        fresh = fresh.model_copy(update={"product_type": None, "action": "refine",
+                                         "features": list(dict.fromkeys([*fresh.features, fresh.product_type]))})
     if fresh.product_type and not _same_product(fresh, previous):
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh
     known_sizes = vocabulary.size_values if vocabulary else ()

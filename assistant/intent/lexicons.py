@@ -600,6 +600,9 @@ BIGGER_RE = re.compile(r"\b(?:bigger|larger|(?:a |one |next )?size up(?=\s*(?:$|
 SMALLER_RE = re.compile(r"\b(?:smaller|(?:a |one |next )?size down(?=\s*(?:$|[,.!?]|please)))")
 OTHER_BRAND_RE = re.compile(r"\b(?:(?:other|another|different) brands?|not (?:that|this|those|these) brands?|"
                             r"(?:a )?brand other than (?:that|this)|different make)\b")
+# "electric only", "just the wireless ones": a narrowing of what was asked, not a new product.
+ONLY_RE = re.compile(r"^\s*(?:only|just)\s+(?:the\s+)?[a-z][\w -]{0,30}?(?:\s+ones?)?\s*[.!]?\s*$|"
+                     r"^\s*[a-z][\w -]{0,30}?\s+only\s*[.!]?\s*$")
 # "any color is fine", "size doesn't matter": a constraint the shopper lets go of.
 ANY_VALUE_RE = re.compile(r"\bany (colou?r|size|brand|material)s?\b|\b(colou?r|size|brand|material)s? (?:doesn'?t|does not|"
                           r"don'?t|do not) matter\b|\b(?:whatever|any) (colou?r|size|brand|material)\b")
