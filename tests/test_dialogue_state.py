@@ -82,6 +82,10 @@ def test_only_matches_are_shown_never_filler():
     assert is_match(hit("sneakers for 'running shoes'", 0.55, None)) and is_match(hit("bm25 only", None, 3))
     assert not is_match(hit("a TV for 'tv wall mounts'", 0.40, 8), best=0.66)  # far below the mounts found
     assert is_match(hit("power bank for 'batteries'", 0.33, 4), best=0.52)
+    # the store has the word ("garden" finds gloves): pots and cans as close in meaning count, not a far vase
+    assert is_match(hit("watering can", 0.35, None), best=0.39, worded=True)
+    assert not is_match(hit("wicker vase", 0.27, None), best=0.39, worded=True)
+    assert not is_match(hit("microphone for 'headphones'", 0.36, None), best=0.36, worded=False)
 
 
 def test_sorts_put_products_without_the_value_last():

@@ -143,7 +143,8 @@ def merch(tmp_path_factory, embedder):
 
 def test_a_size_no_product_has_does_not_empty_the_answer(merch):
     bottles = Conversation(merch.chat).say("a 16 oz water bottle")  # sizes here are S-XL: 16 oz is words
-    assert bottles.products and all("bottle" in card.title.lower() for card in bottles.products)
+    assert "bottle" in bottles.products[0].title.lower()
+    assert all(any(w in card.title.lower() for w in ("bottle", "tumbler", "mug")) for card in bottles.products)
 
 
 def test_the_recipients_age_steers_to_their_line_of_products(merch):

@@ -31,6 +31,10 @@ MIN_DENSE_SIMILARITY = 0.42
 # ...and never far below the best match: "tv wall mounts" found mounts at 0.64-0.66 and, by the word "tv",
 # TVs at 0.40; "batteries" kept power banks (0.33 against 0.52).
 MAX_GAP_TO_BEST = 0.2
+# Where the store has the request's words at all (a BM25 match), products close in meaning to the best match
+# count too: short product texts score low ("garden" in a 20-product home store: gloves 0.34 by the word,
+# watering cans 0.35-0.39 and pots 0.32 by meaning); a store without the word still needs MIN_DENSE_SIMILARITY.
+NEAR_BEST, MIN_NEAR_SIMILARITY = 0.1, 0.28
 SORT_POOL = 20  # "cheapest first" orders this many of the best matches, not the whole catalog
 # A colour or size filter is hard where the catalog states that field for most products and some product
 # has the value; where most do not say (a marketplace feed with sizes only in some titles), it would hide the
@@ -87,9 +91,10 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     unwanted = [term.lower() for term in args.exclude_terms]
     chosen: list[tuple[SearchHit, Product]] = []
     best = max((hit.dense_similarity for hit in response.results if hit.dense_similarity is not None), default=None)
+    worded = any(hit.bm25_rank is not None and is_match(hit, best) for hit in response.results)
     for hit in response.results:
-        product = shop.search.get_product(hit.id) if hit.id not in skip and is_match(hit, best, args.browse) \
-            else None
+        product = shop.search.get_product(hit.id) \
+            if hit.id not in skip and is_match(hit, best, args.browse, worded) else None
         if product is None or any(term in _text(product) for term in unwanted):
             continue
         if args.age is not None and age_fits(product, args.age) is False:
@@ -125,7 +130,7 @@ def _words(text: str) -> set[str]:
             for w in re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text)}
 
 
-def is_match(hit: SearchHit, best: float | None = None, browse: bool = False) -> bool:
+def is_match(hit: SearchHit, best: float | None = None, browse: bool = False, worded: bool = False) -> bool:
     """Whether a hit is a match for the shopper, not filler: its words or its meaning match, and it is not far
     below the `best` hit's similarity (a hit without a similarity, from a BM25-only search, is a match). When
     browsing (a gift idea), being near the best is enough."""
@@ -137,6 +142,8 @@ def is_match(hit: SearchHit, best: float | None = None, browse: bool = False) ->
         return True
     if hit.bm25_rank is not None:
         return hit.dense_similarity >= MIN_LEXICAL_SIMILARITY
+    if worded and best is not None and hit.dense_similarity >= max(best - NEAR_BEST, MIN_NEAR_SIMILARITY):
+        return True  # the store has the words; this one is as close in meaning as the best
     return hit.dense_similarity >= MIN_DENSE_SIMILARITY
 
 

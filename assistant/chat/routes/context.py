@@ -30,8 +30,13 @@ class RouteContext:
         request = intent.search_request(k or self.results)
         args = {**request.model_dump(include={"query", "min_price", "max_price", "brand", "exclude_brand",
                                               "category", "color", "size"}),
-                "features": intent.features, "exclude_terms": intent.exclude.terms, "sort": intent.sort,
+                "features": intent.features, "sort": intent.sort,
+                # "not plastic", "no gray": unwanted words and attribute values both keep products out
+                "exclude_terms": list(dict.fromkeys([*intent.exclude.terms, *(
+                    v for values in intent.exclude.attributes.values() for v in values)])),
                 "exclude_ids": list(exclude_ids or []), "k": k or self.results}
+        if not (intent.product_type or intent.category):
+            args["browse"] = True  # "something for the garden": the best of what it finds, not only close matches
         if is_gift(intent):
             args |= gift_search(intent)
         return self.tools["search_products"].invoke(args)
