@@ -133,3 +133,8 @@ def test_how_many_to_add(text, n):
 
 def test_asking_for_the_total_shows_the_cart():
     assert cues.wants_cart("what's my total?") and not cues.wants_cart("total wireless earbuds")
+
+
+@pytest.mark.parametrize("text", ["do you ship for free?", "do you offer gift wrapping?"])
+def test_store_service_questions_are_policy_questions(text):
+    assert extract_intent(text).action == "policy_question"

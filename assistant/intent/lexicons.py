@@ -536,7 +536,7 @@ ACTIVITY_FOR_RE = re.compile(
 _POLICY = (r"return policy|my (?:package|parcel|delivery|shipment)|returns?\b(?!\s+(?:on|of)\s+investment)|"
            r"returning|refunds?|refunded|money back|"
            r"warrant(?:y|ies)|guarantee|shipping|shipped|ship\s+(?:to|internationally|overseas|abroad|outside|"
-           r"worldwide|it|them|my|by|today|tomorrow)|deliver(?:y|ies|ed)?\b|exchange|exchanges|payment|pay\s+"
+           r"worldwide|it|them|my|by|today|tomorrow|for free|free)|free shipping|gift wrap(?:ping|ped)?|deliver(?:y|ies|ed)?\b|exchange|exchanges|payment|pay\s+"
            r"(?:with|by|in|using|for)|paypal|apple pay|google pay|klarna|afterpay|installments|credit card|"
            r"debit card|gift card balance|price match(?:ing)?|price adjustment|track(?:ing)?\s+(?:my\s+)?order|"
            r"order status|where is my order|where's my order|wheres my order|cancel\s+(?:my\s+)?order|my order|"
