@@ -17,14 +17,19 @@ from retrieval.ingest.pipeline import ingest_products, read_feed
 CATALOG = Path(__file__).parent / "data" / "catalogs" / "bestbuy_marketplace.csv"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory, embedder):
-    home = tmp_path_factory.mktemp("bestbuy")
+def real_store(home: Path, embedder, feed: Path) -> Services:
+    """A store over one real feed: the template composer, no LLM, no policies."""
     settings = Settings(home=home, llm="none", llm_url=None, chat_composer="template",
                         database_url=f"sqlite:///{home / 'chat.db'}", policies_dir=home / "no-policies")
     services = Services(settings)
     services.embedder = embedder
-    ingest_products(services.catalog_home, embedder, read_feed(CATALOG))
+    ingest_products(services.catalog_home, embedder, read_feed(feed))
+    return services
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, embedder):
+    services = real_store(tmp_path_factory.mktemp("bestbuy"), embedder, CATALOG)
     yield services
     services.close()
 
@@ -131,12 +136,8 @@ def test_compare_lays_out_the_products_own_data_and_answers_the_need_or_says_it_
 @pytest.fixture(scope="module")
 def merch(tmp_path_factory, embedder):
     """The Google Cloud Retail slice: apparel in S-XL sizes, kids' and toddler lines, bottles and mugs."""
-    home = tmp_path_factory.mktemp("google")
-    settings = Settings(home=home, llm="none", llm_url=None, chat_composer="template",
-                        database_url=f"sqlite:///{home / 'chat.db'}", policies_dir=home / "no-policies")
-    services = Services(settings)
-    services.embedder = embedder
-    ingest_products(services.catalog_home, embedder, read_feed(CATALOG.parent / "google_retail_products.jsonl"))
+    services = real_store(tmp_path_factory.mktemp("google"), embedder,
+                          CATALOG.parent / "google_retail_products.jsonl")
     yield services
     services.close()
 
