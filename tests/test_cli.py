@@ -37,7 +37,7 @@ def test_search_batch_writes_one_json_line_per_query_in_order(demo_env, capsys, 
     assert all(r["category"][0] == "Grocery" for r in lines[1]["results"])
     assert lines[2]["line"] == 3 and "query" in lines[2]["error"]
     assert lines[3]["line"] == 4 and "error" in lines[3]
-    assert lines[4] == {"query": "tent", "results": []}
+    assert lines[4] == {"query": "tent", "ranker": None, "results": []}  # no trained ranker in this home
 
 
 def test_bad_arguments_exit_2_with_a_message(demo_env, capsys):

@@ -140,6 +140,17 @@ def test_api_search_uses_the_model_and_personalizes(trained, demo_retriever):
     assert all(0 < hit["score"] < 1 and isinstance(hit["why"], list) for hit in body["results"])
 
 
+def test_cli_search_reranks_like_the_api(trained, demo_settings, demo_retriever, monkeypatch, capsys):
+    settings, _, out = trained
+    monkeypatch.setenv("SHOPASSIST_HOME", str(demo_settings.home))
+    monkeypatch.setenv("SHOPASSIST_RANKER_MODEL", str(out))
+    monkeypatch.setenv("SHOPASSIST_EXPLORE_SHARE", "0")
+    assert main(["search", "tents", "--k", "5", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    api = ranked(settings, demo_retriever, out).search(SearchRequest(query="tents", k=5))
+    assert cli["ranker"] == out.name and [h["id"] for h in cli["results"]] == [h.id for h in api.results]
+
+
 def test_cli_eval_ranker_json_and_incremental_training(trained, demo_settings, monkeypatch, tmp_path, capsys):
     settings, simulated, first = trained
     monkeypatch.setenv("SHOPASSIST_HOME", str(demo_settings.home))

@@ -157,19 +157,20 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     from ..services import Services
 
-    retriever = Services(settings).retriever
+    services = Services(settings)
+    search = services.search  # as shoppers and POST /v1/search get it: reranked when a ranker is trained
     if args.batch:
-        return _search_batch(retriever, args.batch, args.k, args.mode)
+        return _search_batch(search, args.batch, args.k, args.mode)
     if not args.query:
         raise ValueError("give a QUERY or --batch FILE")
     request = SearchRequest(query=args.query, k=args.k, mode=args.mode, min_price=args.min_price,
                             max_price=args.max_price, brand=args.brand, exclude_brand=args.exclude_brand,
                             category=args.category, color=args.color, size=args.size, in_stock=args.in_stock)
-    response = retriever.search(request)
+    response = search.search(request)
     if args.json:
         print(response.model_dump_json())
         return 0
-    if retriever.product_count() == 0:
+    if services.retriever.product_count() == 0:
         print("the catalog is empty: run `shopassist ingest FEED` or `shopassist demo --no-serve`",
               file=sys.stderr)
     for rank, hit in enumerate(response.results, start=1):
@@ -178,7 +179,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _search_batch(retriever, path: Path, k: int, mode: str) -> int:
+def _search_batch(search, path: Path, k: int, mode: str) -> int:
     from retrieval.models import SearchRequest
 
     failed = 0
@@ -192,8 +193,8 @@ def _search_batch(retriever, path: Path, k: int, mode: str) -> int:
             failed += 1
             print(json.dumps({"line": number, "error": one_line(exc)}), flush=True)
             continue
-        response = retriever.search(request)
-        print(json.dumps({"query": request.query, "results": [
+        response = search.search(request)
+        print(json.dumps({"query": request.query, "ranker": response.ranker, "results": [
             {"id": h.id, "title": h.title, "price": h.price, "currency": h.currency,
              "category": h.category, "score": h.score} for h in response.results]}), flush=True)
     return 1 if failed else 0
