@@ -95,15 +95,17 @@ class FacetIndex:
                 for value in getattr(f, key):
                     postings[value].append(row)
             self.rows[key] = {value: np.array(r, dtype=np.int64) for value, r in postings.items()}
+        self._coverage: dict[str, float] = {}
 
     def coverage(self, key: str) -> float:
-        """The share of products with at least one value for `key` ("categories", "colors", "sizes")."""
-        if not self.size:
-            return 0.0
-        covered = np.zeros(self.size, dtype=bool)
-        for rows in self.rows[key].values():
-            covered[rows] = True
-        return float(covered.mean())
+        """The share of products with at least one value for `key` ("categories", "colors", "sizes"); counted
+        once per index (a search asks it for every colour or size filter)."""
+        if key not in self._coverage:
+            covered = np.zeros(self.size, dtype=bool)
+            for rows in self.rows[key].values():
+                covered[rows] = True
+            self._coverage[key] = float(covered.mean()) if self.size else 0.0
+        return self._coverage[key]
 
     def mask(self, filters: SearchFilters) -> np.ndarray | None:
         """True where a row passes every filter; None when there is no filter."""

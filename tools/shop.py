@@ -48,13 +48,11 @@ class ShopperSession(Protocol):
     def clear_cart(self) -> Cart: ...
 
 
-@dataclass
-class AnonymousSession:
-    """A conversation nobody keeps: one-off tool calls (tests, a staff lookup)."""
+class CartKeeper:
+    """The cart edits of `ShopperSession` over a `cart` attribute holding a Cart value (each edit stores the new
+    value). `assistant.chat.sessions.Session` and `AnonymousSession` both keep their cart this way."""
 
-    id: str = "anonymous"
-    user_id: str | None = None
-    cart: Cart = field(default_factory=Cart)
+    cart: Cart
 
     def add_to_cart(self, product: Product, quantity: int) -> Cart:
         self.cart = self.cart.with_product(product, quantity)
@@ -71,6 +69,15 @@ class AnonymousSession:
     def clear_cart(self) -> Cart:
         self.cart = Cart(currency=self.cart.currency)
         return self.cart
+
+
+@dataclass
+class AnonymousSession(CartKeeper):
+    """A conversation nobody keeps: one-off tool calls (tests, a staff lookup)."""
+
+    id: str = "anonymous"
+    user_id: str | None = None
+    cart: Cart = field(default_factory=Cart)
 
 
 class UnknownProduct(NotFound):

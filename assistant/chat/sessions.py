@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from retrieval.intent import Intent
 from retrieval.models import Product
 from tools.models import Cart, ProductCard
+from tools.shop import CartKeeper
 
 from ..intent.context import IntentContext
 from .models import MAX_MESSAGE_CHARS, ConversationTurn
@@ -24,7 +25,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Session(BaseModel):
+class Session(CartKeeper, BaseModel):
     """One conversation's state. Its methods are the only writers: the routes, the tool-calling path and the
     tools change it through them, so every path follows the same rules.
 
@@ -75,22 +76,14 @@ class Session(BaseModel):
         self.focus_id = product_id
 
     def add_to_cart(self, product: Product, quantity: int) -> Cart:
-        self.cart = self.cart.with_product(product, quantity)
-        self.focus_id = product.id
-        return self.cart
-
-    def remove_from_cart(self, product_id: str) -> Cart:
-        self.cart = self.cart.without(product_id)
-        return self.cart
+        cart = super().add_to_cart(product, quantity)
+        self.focus_id = product.id  # the product just added is "it"
+        return cart
 
     def set_quantity(self, product_id: str, quantity: int) -> Cart:
-        self.cart = self.cart.with_quantity(product_id, quantity)
+        cart = super().set_quantity(product_id, quantity)
         self.focus_id = product_id
-        return self.cart
-
-    def clear_cart(self) -> Cart:
-        self.cart = Cart(currency=self.cart.currency)
-        return self.cart
+        return cart
 
     def identify(self, user_id: str | None) -> None:
         if user_id:
