@@ -5,10 +5,11 @@ A labelled set is JSONL, one request a line: `{"text": ..., "context": {...}?, "
 expected to be empty or default, so a value the parser adds there is a false positive. Each field is scored as
 a set of facts (a brand, an attribute key=value, a price bound...), micro-averaged over the set. Values are
 compared after normalising case, spacing, hyphens, apostrophes, plural -s and grey/gray; prices to the cent.
-The currency, the query, the language and the confidences are not scored. Labelling rules:
+The currency, the query, the language and the confidences are not scored, except that the money set
+(`--money`, data/money_eval.jsonl) scores only price.min, price.max and the currency. Labelling rules:
 assistant/intent/data/INTENT_LABELS.md.
 
-    python -m assistant.intent.evaluation [--no-catalog] [--errors]
+    python -m assistant.intent.evaluation [--no-catalog] [--errors] [--money]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from retrieval.intent import Intent
 FIELDS = ("action", "product_type", "category", "brands", "exclude", "attributes", "features", "price.min",
           "price.max", "pack_count", "sort", "reference", "recipient", "occasion")
 DEFAULT_SET = Path(__file__).parent / "data" / "intent_eval.jsonl"
+# The money set scores the price and its currency only: its requests label nothing else.
+MONEY_FIELDS = ("price.min", "price.max", "currency")
+MONEY_SET = Path(__file__).parent / "data" / "money_eval.jsonl"
 
 Parser = Callable[[str, IntentContext | None], Intent]
 
@@ -86,17 +90,18 @@ def load_examples(path: Path = DEFAULT_SET) -> list[IntentExample]:
     return examples
 
 
-def evaluate_intents(parse: Parser, examples: Iterable[IntentExample]) -> IntentEvalReport:
-    """Scores `parse(text, context)` on every example, field by field."""
-    counts = {name: [0, 0, 0] for name in FIELDS}  # true positives, false positives, false negatives
+def evaluate_intents(parse: Parser, examples: Iterable[IntentExample],
+                     fields: Sequence[str] = FIELDS) -> IntentEvalReport:
+    """Scores `parse(text, context)` on every example, field by field (`fields`: FIELDS and/or "currency")."""
+    counts = {name: [0, 0, 0] for name in fields}  # true positives, false positives, false negatives
     exact = total = 0
     mismatches: list[Mismatch] = []
     for example in examples:
         total += 1
-        expected = intent_facts(example.expected_intent())
-        predicted = intent_facts(parse(example.text, example.context))
+        expected = _facts(example.expected_intent(), fields)
+        predicted = _facts(parse(example.text, example.context), fields)
         all_right = True
-        for name in FIELDS:
+        for name in fields:
             want, got = expected[name], predicted[name]
             counts[name][0] += len(want & got)
             counts[name][1] += len(got - want)
@@ -107,7 +112,14 @@ def evaluate_intents(parse: Parser, examples: Iterable[IntentExample]) -> Intent
                                            predicted=sorted(got)))
         exact += all_right
     return IntentEvalReport(examples=total, exact_match=exact / total if total else 0.0,
-                            fields={name: _score(*counts[name]) for name in FIELDS}, mismatches=mismatches)
+                            fields={name: _score(*counts[name]) for name in fields}, mismatches=mismatches)
+
+
+def _facts(intent: Intent, fields: Sequence[str]) -> dict[str, set[str]]:
+    facts = intent_facts(intent)
+    if "currency" in fields:
+        facts["currency"] = {intent.price.currency.upper()} if intent.price.currency else set()
+    return facts
 
 
 def intent_facts(intent: Intent) -> dict[str, set[str]]:
@@ -182,14 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-catalog", action="store_true", help="parse without the demo catalog vocabulary")
     parser.add_argument("--errors", action="store_true", help="list every mismatch")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--money", action="store_true",
+                        help="score the money set (data/money_eval.jsonl unless a path is given) on price and currency")
     args = parser.parse_args(argv)
+    path, fields = args.path, FIELDS
+    if args.money:
+        path, fields = (MONEY_SET if args.path == DEFAULT_SET else args.path), MONEY_FIELDS
     from retrieval.demo.catalog_generator import generate_catalog
 
     from .extractor import CatalogVocabulary, extract_intent
 
     vocabulary = None if args.no_catalog else CatalogVocabulary.from_products(generate_catalog(2000, seed=7))
     report = evaluate_intents(lambda text, context: extract_intent(text, vocabulary, context),
-                              load_examples(args.path))
+                              load_examples(path), fields)
     if args.json:
         print(json.dumps(report.model_dump(exclude={"mismatches"} if not args.errors else set()), indent=2))
         return 0
