@@ -54,6 +54,18 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 # Question words every FAQ heading repeats ("How do I ..."): matching them says nothing about the topic.
 _QUESTION_WORDS = frozenset("how what when where which who why do does did can could would should will is are "
                             "am i you your my me we our us it long take takes much many there any".split())
+# Everyday words for what policies name otherwise: "my mug arrived broken" is about damaged items, "delivery for a
+# fridge" about refrigerators. Each word also searches for these (and counts as found when one of them is).
+POLICY_SYNONYMS = {
+    "broken": "damaged", "broke": "damaged", "cracked": "damaged", "smashed": "damaged", "shattered": "damaged",
+    "dented": "damaged", "scratched": "damaged", "faulty": "defective", "defect": "defective",
+    "fridge": "refrigerator", "fridges": "refrigerators", "freezer": "refrigerator", "tv": "television",
+    "deliver": "delivery", "delivered": "delivery", "money back": "refund",
+    "send back": "return", "swap": "exchange", "phone number": "contact", "email": "contact",
+}
+# Heading words that name no topic ("Damaged items", "Our shipping policy"): a question need not say them.
+_GENERIC_HEADING = frozenset(_tokens(["item items product products order orders our the a an and of to for in on "
+                                      "with general information policy policies faq"], ids=False)[0])
 
 
 class PolicyPassage(BaseModel):
@@ -142,7 +154,9 @@ class PolicyIndex:
         """The best passages for `query`, best first; none when no word of the query is in any policy.
         `answers_only`: leave out weak matches, passages that share only a common word with the question."""
         topic = " ".join(w for w in re.findall(r"[\w'$-]+", query.lower()) if w not in _QUESTION_WORDS)
-        words = set(_tokens([topic], ids=False)[0])
+        groups = _word_groups(topic)  # each topic word with its synonyms' stems
+        topic = " ".join([topic, *(POLICY_SYNONYMS[w] for w in _synonym_keys(topic))])
+        words = set().union(*groups) if groups else set()
         named = [source for source, title_words in self._title_words.items()
                  if words and words <= title_words | _POLICY]
         if named:  # "what is your return policy?": the document itself, its sections in order
@@ -155,20 +169,30 @@ class PolicyIndex:
             # and among them the earlier ones (a policy leads with its main rule).
             if words & self._title_words[passage.source]:
                 score += DOCUMENT_BONUS - SECTION_DECAY * self._position[index]
-            if answers_only and score < STRONG_MATCH and self._coverage(words, index) < MIN_COVERAGE:
+            if answers_only and score < STRONG_MATCH and self._coverage(groups, index) < MIN_COVERAGE and \
+                    not self._names_heading(words, passage):
                 continue
             scored.append((score, passage))
         scored.sort(key=lambda pair: -pair[0])
         return [passage.model_copy(update={"score": round(score, 4)}) for score, passage in scored[:k]]
 
-    def _coverage(self, words: set[str], index: int) -> float:
+    def _coverage(self, groups: list[set[str]], index: int) -> float:
         """The share of the question's topic words (weighted by how rare each is in the policies; a word no
-        policy has weighs most) that the passage holds. "policy" itself says nothing about the topic."""
-        topic = words - _POLICY
+        policy has weighs most) that the passage holds; a word counts as held when one of its synonyms is.
+        "policy" itself says nothing about the topic."""
+        topic = [group - _POLICY for group in groups if group - _POLICY]
         if not topic:
             return 0.0
-        weights = {term: self._idf(term) for term in topic}
-        return sum(w for term, w in weights.items() if term in self._terms[index]) / sum(weights.values())
+        weights = [min(self._idf(term) for term in group) for group in topic]
+        held = [bool(group & self._terms[index]) for group in topic]
+        return sum(w for w, h in zip(weights, held) if h) / sum(weights)
+
+    def _names_heading(self, words: set[str], passage: PolicyPassage) -> bool:
+        """The question names every topic word of the section's heading ("how much is delivery?" and
+        "## Delivery", "it arrived broken" and "## Damaged items"): the section is about what is asked."""
+        heading = set(_tokens([passage.title], ids=False)[0]) - _GENERIC_HEADING - _POLICY
+        heading = {term for term in heading if term not in _QUESTION_STEMS}
+        return bool(heading) and heading <= words
 
     def _idf(self, term: str) -> float:
         count = self._frequency.get(term, 0)
@@ -279,6 +303,25 @@ class PolicyStore:
             elif path.name.startswith(".v") and path.name.endswith(".tmp") and \
                     time.time() - path.stat().st_mtime > 3600:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+_QUESTION_STEMS = frozenset(_tokens([" ".join(_QUESTION_WORDS)], ids=False)[0])
+
+
+def _synonym_keys(topic: str) -> list[str]:
+    return [key for key in POLICY_SYNONYMS if re.search(rf"\b{re.escape(key)}\b", topic)]
+
+
+def _word_groups(topic: str) -> list[set[str]]:
+    """The topic's stems, each with the stems of its synonyms ("broken" with "damag")."""
+    groups = [{term} for term in dict.fromkeys(_tokens([topic], ids=False)[0])]
+    for key in _synonym_keys(topic):
+        keys = set(_tokens([key], ids=False)[0])
+        synonyms = set(_tokens([POLICY_SYNONYMS[key]], ids=False)[0])
+        for group in groups:
+            if group & keys:
+                group |= synonyms
+    return groups
 
 
 _VERSION = re.compile(r"v\d{8}T\d{6}-[0-9a-f]{6}")

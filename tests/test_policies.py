@@ -205,6 +205,44 @@ def test_answers_are_kept(index, question, title):
     assert found and (title is None or found[0].title == title)
 
 
+SMALL_STORE = """# Store Policies
+
+## Returns
+
+Unused items can be returned within 30 days for a refund.
+
+## Damaged items
+
+If an item arrives damaged, send us a photo within 2 days and we ship a replacement.
+
+## Delivery
+
+Large appliances such as refrigerators and washers are delivered for $49; small items ship free.
+
+## Contact
+
+Email help@shop.example.
+"""
+
+
+@pytest.mark.parametrize("question, title", [
+    ("my lamp arrived broken, what do I do?", "Damaged items"),  # everyday word for the heading's
+    ("the vase came cracked", "Damaged items"),
+    ("how much is delivery for a fridge?", "Delivery"),  # the heading named; a product no policy names
+    ("what does it cost to deliver a sofa?", "Delivery")])
+def test_a_question_in_everyday_words_or_naming_a_product_finds_its_section(tmp_path, question, title):
+    (tmp_path / "policies.md").write_text(SMALL_STORE, encoding="utf-8")
+    found = PolicyIndex.from_dir(tmp_path).search(question, 3, answers_only=True)
+    assert found and found[0].title == title
+
+
+def test_a_heading_word_alone_does_not_answer_a_question_on_another_topic(tmp_path):
+    (tmp_path / "policies.md").write_text(SMALL_STORE, encoding="utf-8")
+    index = PolicyIndex.from_dir(tmp_path)
+    assert index.search("do you have a loyalty program?", 3, answers_only=True) == []
+    assert index.search("can I pay with bitcoin?", 3, answers_only=True) == []
+
+
 # ---------------------------------------------------------------- the CLI
 
 
