@@ -138,6 +138,10 @@ class _ClaimedFields:
     excluded_attributes: dict[str, list[str]] = field(default_factory=dict)
     features: list[str] = field(default_factory=list)
     sort: str = "relevance"
+    sort_key_only: bool = False  # the sort came from "by price" alone, which a direction may still turn
+
+
+_SORT_KEYS = frozenset(p for p in lex.SORT_PHRASES if p.startswith(("by ", "sort", "sorted", "order")))
 
 
 def _claimed_fields(message: Message, vocabulary: CatalogVocabulary | None,
@@ -170,8 +174,9 @@ def _claimed_fields(message: Message, vocabulary: CatalogVocabulary | None,
         elif claim.kind == "feature" and value not in found.features:
             found.features.append(value)
             note("features", claim.confidence)
-        elif claim.kind == "sort" and not claim.negated and found.sort == "relevance":
-            found.sort = claim.value
+        elif claim.kind == "sort" and not claim.negated and (found.sort == "relevance" or found.sort_key_only):
+            # "sort by price, highest first": a direction beats the bare key ("by price" reads ascending).
+            found.sort, found.sort_key_only = claim.value, surface in _SORT_KEYS
             confidence["sort"] = 0.85
     return found
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from . import lexicons as lex
 from .context import IntentContext, Refinement
-from .message import AMBIGUOUS, CATALOG, FUZZY, GUESS, Message
+from .message import AMBIGUOUS, CATALOG, FUZZY, GUESS, PART, Message
 from .text import JOINING_GAPS, SENTENCE_GAP, is_content, split_words
 from .vocabulary import CatalogVocabulary
 
@@ -79,6 +79,13 @@ def read_product_type(message: Message, vocabulary: CatalogVocabulary | None
     # a department, a synonym or a part of a name does not ("outdoor ceiling fan", "smart watch screen protector")
     inside = [c for c in inside if c.last == last or (c.first == first and depth.get(c.value, 1) > 0
                                                       and c.confidence >= CATALOG)]
+    if inside and vocabulary is not None:
+        # the words around the category's name must fit its products: "flat iron" is no clothes iron, "tv wall
+        # mounts" are no TVs
+        inside = [c for c in inside if c.confidence < PART or not (
+            vocabulary.said_elsewhere(c.value, message.words[c.first - 1], message.words[c.last - 1])
+            if c.last == last and c.first > first else c.last != last and vocabulary.titles_disagree(
+                c.value, " ".join(message.words[i] for i in range(first, last) if not c.first <= i < c.last)))]
     if inside:  # the most specific: "hiking backpack" is Backpacks, "dog toys" is Dogs
         best = max(inside, key=lambda c: (depth.get(c.value, 1), c.first))
         return product_type, best.value, best.confidence

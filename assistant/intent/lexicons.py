@@ -665,6 +665,9 @@ SORT_PHRASES: dict[str, str] = {
     "sort by price": "price_asc", "sorted by price": "price_asc", "order by price": "price_asc",
     "by price": "price_asc", "sort by rating": "rating", "sorted by rating": "rating", "by rating": "rating",
     "sort by newest": "newest", "by date": "newest",
+    "lowest first": "price_asc", "highest first": "price_desc", "price ascending": "price_asc",
+    "price descending": "price_desc", "cheapest to most expensive": "price_asc",
+    "most expensive to cheapest": "price_desc", "from cheapest": "price_asc", "from most expensive": "price_desc",
 }
 # "cheapest first", "best rated first": the order's own word, not a reference to the first product.
 SORT_PHRASES |= {f"{phrase} first": sort for phrase, sort in SORT_PHRASES.items()
@@ -711,7 +714,7 @@ feel feels hold holds ship ships arrive arrives charge costs weigh weighs includ
 support supports go goes sound sounds long much many whether tell explain describe details detail info
 information please question questions wondering wonder curious loves likes enjoys adores into write
 actually instead rather fine okay matter matters maybe else again anyway though now today tomorrow asap soon currently definitely run true
-select choose pick locate meant
+select choose pick locate meant sort sorted order ordered
 """.split())
 # "a bottle of olive oil", "a box of chocolates": the product is what the container holds
 CONTAINER_NOUNS = frozenset({"container", "containers", "bottle", "bottles", "jar", "jars", "bag", "bags", "box",

@@ -46,6 +46,8 @@ def lemma(word: str) -> str:
         word = word[:-2]
     elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
+    elif len(word) == 3 and word.endswith("s") and not re.search(r"[aeiouy]", word[:2]):
+        word = word[:-1]  # initialisms: 'tvs', 'cds', 'pcs'
     if word.endswith("y") and len(word) > 2:
         return word[:-1] + "i"
     if word.endswith("ie") and len(word) > 3:

@@ -40,6 +40,10 @@ class CatalogVocabulary:
         self.colors: dict[str, str] = {}
         self.features: dict[str, str] = {}
         self.category_depth: dict[str, int] = {}
+        self.title_lemmas: set[str] = set()  # every word of every title, plural-insensitive
+        self.category_title_lemmas: dict[str, set[str]] = {}  # per category name (any level), its titles' words
+        # "flat iron" -> the categories of the titles saying it, for pairs ending in a word that ends a category name
+        self.title_pairs: dict[tuple[str, str], set[str]] = {}
 
     @classmethod
     def from_products(cls, products: Iterable[Product], synonyms: Mapping[str, str] | None = None
@@ -50,6 +54,8 @@ class CatalogVocabulary:
         categories: dict[str, int] = {}
         seen: dict[str, set[str]] = {key: set() for key in ("brand", "color", "material", "flavor", "scent",
                                                              "size", "feature")}
+        title_heads: set[str] = set()
+        titles: list[tuple[list[str], list[str]]] = []
         for product in products:
             vocabulary.product_ids[product.id.lower()] = product.id
             if product.brand:
@@ -64,7 +70,19 @@ class CatalogVocabulary:
                     vocabulary._add_size(size, vocabulary.sizes_by_category.setdefault(name.strip(), {}))
             seen["feature"].update(t.strip() for t in product.tags if t.strip().lower() not in ("sale", "new"))
             vocabulary.known_words.update(split_words(product.title))
+            title = [lemma_key(w) for w in split_words(product.title)]
+            vocabulary.title_lemmas.update(title)
+            for name in product.category:
+                vocabulary.category_title_lemmas.setdefault(name.strip(), set()).update(title)
+            titles.append((title, product.category))
+            if words := split_words(re.split(r"\s+[-–|(,]\s*", product.title)[0]):
+                title_heads.add(lemma_key(words[-1]))
         vocabulary._add_categories(categories, synonyms or {})
+        name_heads = {lemma_key(words[-1]) for words in map(split_words, categories) if words}
+        for title, path in titles:
+            for pair in zip(title, title[1:]):
+                if pair[1] in name_heads:
+                    vocabulary.title_pairs.setdefault(pair, set()).update(path)
         for brand in seen["brand"]:
             vocabulary.index.add(brand, Entry("brand", brand, CATALOG))
             vocabulary.fuzzy_brands.add(brand)
@@ -77,7 +95,9 @@ class CatalogVocabulary:
         vocabulary.colors = {spelling_key(lex.canonical_color(c)): c for c in seen["color"]}
         vocabulary.features = {spelling_key(f): f for f in seen["feature"]}
         for feature in seen["feature"]:
-            if _usable_value(feature):
+            # A tag that is what titles end in ('Table' on "Round Table") names the kind of product: the
+            # shopper's "a table" is the product type, not a feature to filter on.
+            if _usable_value(feature) and lemma_key(feature) not in title_heads:
                 vocabulary.index.add(feature, Entry("feature", feature, CATALOG))
         vocabulary.size_values = sorted(seen["size"])
         for size in vocabulary.size_values:
@@ -112,6 +132,21 @@ class CatalogVocabulary:
         for key, (_, name) in {**found, **synonym_names}.items():
             confidence = SYNONYM if key in synonym_names else CATALOG if key in names else PART
             self.index.add_lemma_key(key, Entry("category", name, confidence))
+
+    def titles_disagree(self, category: str, phrase: str) -> bool:
+        """Whether the category's own titles lack a word of `phrase` (the words of a request around a category's
+        name) that other titles in the store use: "flat" iron is not the clothes irons of 'Irons', tv "wall
+        mounts" are not 'TVs'. Words the store never uses ("jogging") say nothing either way."""
+        words = self.category_title_lemmas.get(category)
+        if words is None:
+            return False
+        return any(w in self.title_lemmas and w not in words for w in (lemma_key(x) for x in split_words(phrase)))
+
+    def said_elsewhere(self, category: str, modifier: str, head: str) -> bool:
+        """Whether titles say "<modifier> <head>" ("flat iron") and none of them is in `category` ('Irons'):
+        the pair names another kind of product than the category its head names."""
+        said = self.title_pairs.get((lemma_key(modifier), lemma_key(head)))
+        return bool(said) and category not in said
 
     def catalog_size(self, size: str, category: str | None = None) -> str:
         """The catalog's spelling of a size ('55 in' -> '55-Inch'), as the category spells it when one is known

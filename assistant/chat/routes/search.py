@@ -50,7 +50,14 @@ class SearchFindings(Findings):
         if first.reasons:
             pick += f" ({first.reasons[0]})"
         verb = "is" if len(cards) == 1 and not self.more else "are"
-        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}."
+        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{self._unsorted_note()}"
+
+    def _unsorted_note(self) -> str:
+        """A sort the products cannot follow, said plainly: a feed without ratings has no "best rated"."""
+        if self.intent.sort == "rating" and not any(card.rating is not None for card in self.products):
+            return " None of them has customer ratings or reviews in the store's data, so they are in order of " \
+                   "relevance, not rating."
+        return ""
 
 
 @dataclass
