@@ -36,6 +36,9 @@ def register(sub, eval_sub) -> None:
     intent_eval.add_argument("--limit", type=int, default=None,
                              help="evaluate every mode on N examples spread evenly over the set "
                                   "(the LLM takes about a second each)")
+    intent_eval.add_argument("--money", action="store_true",
+                             help="score price.min, price.max and currency only, on the money set "
+                                  "(assistant/intent/data/money_eval.jsonl) unless --set names another")
     intent_eval.add_argument("--json", action="store_true")
     intent_eval.set_defaults(handler=cmd_eval_intent)
 
@@ -93,13 +96,16 @@ def cmd_llm_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
-    from ..intent.evaluation import DEFAULT_SET, evaluate_intents, format_table, load_examples
+    from ..intent.evaluation import (DEFAULT_SET, FIELDS, MONEY_FIELDS, MONEY_SET, evaluate_intents, format_table,
+                                     load_examples)
     from ..intent.parser import IntentParser
     from ..llm.chat import LLMUnavailable
     from ..llm.intent import llm_intent
     from ..services import Services
 
-    examples = load_examples(args.set or DEFAULT_SET)
+    money = getattr(args, "money", False)
+    examples = load_examples(args.set or (MONEY_SET if money else DEFAULT_SET))
+    fields = MONEY_FIELDS if money else FIELDS
     services = Services(settings)
     parser = services.intent_parser
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -110,9 +116,9 @@ def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
     for mode in modes:
         subset = examples
         if mode == "none":
-            reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c, use_llm=False).intent, subset)
+            reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c, use_llm=False).intent, subset, fields)
         elif mode == "hybrid":
-            reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c).intent, subset)
+            reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c).intent, subset, fields)
         elif mode == "local":
             llm = services.llm()
             if llm is None:
@@ -123,7 +129,7 @@ def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
                     return llm_intent(text, llm, context.previous if context else None)
                 except LLMUnavailable:
                     return IntentParser().parse("", use_llm=False).intent  # counts as an empty answer
-            reports[mode] = evaluate_intents(llm_only, subset)
+            reports[mode] = evaluate_intents(llm_only, subset, fields)
         else:
             raise ValueError(f"unknown mode {mode!r}: use none, local, hybrid")
     if args.json:

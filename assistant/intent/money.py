@@ -5,7 +5,14 @@ Rules (see assistant/intent/data/INTENT_LABELS.md):
 - A bare number is a price only right after a price cue ("under 50", "budget 200", "between 20 and 40"),
   and only when no unit or noun follows it ("under 50 calories", "up to 10 people" are not prices).
 - "around X" means 0.8X .. 1.2X. A currency amount with no direction ("red shoes $60") is a ceiling.
-- "N pounds" is a weight unless £/GBP is written or a spending cue comes first ("budget of 50 pounds").
+- "N pounds" is a weight unless £/GBP/quid is written, a spending cue comes first ("budget of 50 pounds"),
+  pence follow ("ten pounds fifty") or, after a price cue, nothing in the request is weighed ("a gift below
+  25 pounds" is money, "dumbbells under 10 pounds" a weight).
+- Cents belong to the amount: "19 dollars and 99 cents", "5 dollars 50", "a dollar fifty", "19,99 €".
+- Word numbers follow English grammar ("two hundred and fifty", "twelve hundred"); "five fifty" and
+  "nineteen ninety-nine" are ambiguous (5.50 or 550?) and read as no amount rather than a wrong one.
+- "a dollar" / "a buck" / "a euro" / "a quid" are 1, but only with a price cue ("under a buck", "for a
+  dollar", "a dollar or less"): "a buck knife" and "dollar store" are not prices.
 - Age limits ("kids under 5", "women over 50") are never prices.
 """
 
@@ -14,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexicons import NUMBER_WORDS, number_value
+from .lexicons import NUMBER_WORDS, TENS_WORDS, UNITS_WORDS
 from retrieval.intent import PriceConstraint
 
 AROUND_LOW, AROUND_HIGH = 0.8, 1.2
@@ -27,11 +34,21 @@ _WORDS = {"dollar": "USD", "dollars": "USD", "bucks": "USD", "buck": "USD", "usd
           "cents": "USD", "cent": "USD"}
 _PREFIX = r"(?:us\$|c\$|a\$|\$|€|£|¥|₹|usd|eur|gbp|cad|aud)"
 _SUFFIX = r"(?:dollars?|bucks?|usd|dlls|euros?|eur|gbp|quid|pounds?|yen|rupees?|cad|aud|cents?|€|£|\$)"
-_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,2}})?|\d+(?:\.\d{{1,2}})?|\.\d{{1,2}}|{NUMBER_WORDS})"
-# "$1,299.99", "20€", "fifty bucks", "10k", "99 cents"; "ps5", "10x20", "10kg" and "15th" are not amounts.
+# "1,299.99", "1.299,00" and "19,99" (a decimal comma before one or two digits), "fifty", "a" before a currency word
+_NUM = (rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,2}})?|\d{{1,3}}(?:\.\d{{3}})+,\d{{2}}(?!\d)|\d+,\d{{1,2}}(?![\d,])|"
+        rf"\d+(?:\.\d{{1,2}})?|\.\d{{1,2}}|{NUMBER_WORDS}|a(?=[ -](?:dollar|buck|euro|quid)(?!\w)))")
+_UNDER_100_WORDS = "|".join(sorted([w for w, v in {**UNITS_WORDS, **TENS_WORDS}.items() if 0 < v < 100],
+                                   key=len, reverse=True))
+_CENT_WORDS = rf"(?:(?:{_UNDER_100_WORDS})(?:[ -](?:{_UNDER_100_WORDS}))?(?![a-z])|a half)"
+# The cents after a currency word: "19 dollars and 99 cents", "5 dollars 50", "ten pounds fifty", "a dollar and
+# a half"; a number then a noun ("20 dollars 2 pack", "20 dollars and 5 stars") is not cents.
+_CENTS = (rf"\s(?:and\s)?(?P<cents>\d{{1,2}}(?![\d.,])|{_CENT_WORDS})"
+          r"(?:\s?(?:cents?|pence)(?!\w)|(?=\s*(?:$|[,.;!?)]|(?:or|and|max|maximum|tops|each|please|for|with|at|but|"
+          r"in|on|is|i|total)\b)))")
+# "$1,299.99", "20€", "fifty bucks", "10k", "99 cents", "5 dollars 50"; "ps5", "10x20", "10kg" and "15th" are not amounts.
 AMOUNT_RE = re.compile(
     rf"(?<![\w.$€£])(?P<pre>{_PREFIX})?\s?(?P<num>{_NUM})(?:(?P<k>k)(?![a-z]))?(?![\w.]*\d)(?![a-z])"
-    rf"(?:\s?(?P<suf>{_SUFFIX})(?!\w))?")
+    rf"(?:\s?(?P<suf>{_SUFFIX})(?!\w)(?:{_CENTS})?)?")
 
 _MAX = (r"under|below|beneath|less than|less then|lower than|lower then|cheaper than|at most|no more than|"
         r"no more then|not more than|not over|not above|no higher than|max(?:imum)?|up to|upto|within|"
@@ -57,7 +74,7 @@ _CUE_AFTER = re.compile(
     r"or thereabouts|range|price range)(?![a-z])")
 _RANGE_RE = re.compile(
     rf"(?P<cue>between|from|in the range of|range of|price range(?: of)?|range|budget(?: of| is)?|priced|price)?\s*"
-    rf"(?P<a>(?:{_PREFIX})?\s?{_NUM}k?(?:\s?{_SUFFIX})?)\s*(?:-|–|to|and|through|thru)\s*"
+    rf"(?P<a>(?:{_PREFIX})?\s?{_NUM}k?(?:\s?{_SUFFIX})?)\s*(?P<sep>-|–|to|and|through|thru)\s*"
     rf"(?P<b>(?:{_PREFIX})?\s?{_NUM}k?(?:\s?{_SUFFIX})?)(?![\w.]*\d)")
 _AFTER_BARE_OK = re.compile(
     r"^\s*(?:$|[,.;!?)]|(?:and|or|but|please|for|with|in|on|if|that|which|max|maximum|tops|each|total|range|"
@@ -73,6 +90,12 @@ _AFTER_MAX = {"or less", "or under", "or below", "or lower", "or cheaper", "and 
 _AFTER_MIN = {"and up", "and above", "and over", "and higher", "or more", "or higher", "or above", "plus", "+"}
 _AFTER_AROUND = {"or so", "ish", "-ish", "or thereabouts"}
 _SPENDING_CUES = re.compile(r"budget|spend|afford|i have|i only have|cost|price|pay|worth")
+# Words that make "N pounds" a weight: the weight itself, or things chosen or sold by weight.
+_WEIGHT_CONTEXT = re.compile(
+    r"\b(?:weigh\w*|weights?|lightweight|light|lighter|heavy|heavier|lbs?|capacity|load|holds?|supports?|"
+    r"dumbbells?|kettlebells?|barbells?|plates?|vests?|laptops?|notebooks?|backpacks?|luggage|suitcases?|bags?|"
+    r"sacks?|food|kibble|litter|flour|rice|sugar|beans|coffee|meat|turkey|fish|tents?|strollers?|bikes?|"
+    r"bicycles?|scales?|babies|baby|dogs?|cats?|puppy|puppies|bowling|ball|balls)\b")
 
 
 @dataclass(frozen=True)
@@ -132,7 +155,7 @@ def _amount(text: str) -> tuple[float, str | None] | None:
     match = AMOUNT_RE.fullmatch(text.strip())
     if match is None:
         return None
-    value = number_value(match["num"])
+    value = _number(match["num"])
     if value is None:
         return None
     if match["k"]:
@@ -143,7 +166,65 @@ def _amount(text: str) -> tuple[float, str | None] | None:
         currency = currency or _SYMBOLS.get(suffix) or _WORDS.get(suffix)
         if suffix.startswith("cent"):
             value /= 100
+        elif match["cents"]:
+            cents = 50 if match["cents"] == "a half" else _number(match["cents"])
+            if cents is None or not 0 < cents < 100 or cents != int(cents):
+                return None
+            value += cents / 100
     return round(value, 2), currency
+
+
+def _number(text: str) -> float | None:
+    """'1,299.99', '1.299,00', '19,99', 'two hundred and fifty', 'a' (before a currency word) -> the number;
+    None for what is not one or is ambiguous ('five fifty', 'nineteen ninety-nine')."""
+    if text[0].isdigit() or text[0] == ".":
+        if re.fullmatch(r"\d+,\d{1,2}|\d{1,3}(?:\.\d{3})+,\d{2}", text):  # a decimal comma
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            return None
+    if text == "a":
+        return 1.0
+    return _words_value(text)
+
+
+def _words_value(text: str) -> float | None:
+    """English number words, grammar checked: a unit follows only a ten, a hundred or a thousand; 'and' only
+    a hundred or a thousand; 'hundred' a unit, a teen or a ten ('twelve hundred', 'twenty five hundred')."""
+    total = current = 0
+    last = None  # the class of the previous word: unit, teen, tens, hundred, thousand, and
+    for word in re.split(r"[ -]+", text.strip()):
+        if word == "and":
+            if last not in ("hundred", "thousand"):
+                return None
+            last = "and"
+        elif word == "a":
+            if last is not None:
+                return None
+            current, last = 1, "a"
+        elif word in UNITS_WORDS and UNITS_WORDS[word] < 10:
+            if last not in (None, "tens", "hundred", "thousand", "and"):
+                return None
+            current, last = current + UNITS_WORDS[word], "unit"
+        elif word in UNITS_WORDS or word in TENS_WORDS:
+            if last not in (None, "hundred", "thousand", "and"):
+                return None
+            current += UNITS_WORDS.get(word) or TENS_WORDS[word]
+            last = "tens" if word in TENS_WORDS else "teen"
+        elif word == "hundred":
+            if last not in ("a", "unit", "teen", "tens") or not 0 < current < 100:
+                return None
+            current, last = current * 100, "hundred"
+        elif word == "thousand":
+            if last in (None, "and", "thousand") or total or current == 0:
+                return None
+            total, current, last = current * 1000, 0, "thousand"
+        else:
+            return None
+    if last in (None, "and", "a"):
+        return None
+    return float(total + current)
 
 
 def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float] | None:
@@ -151,9 +232,14 @@ def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float]
     if a is None or b is None or a[0] <= 0 or b[0] <= 0:
         return None
     cue = (match["cue"] or "").strip()
+    if match["sep"] == "and" and cue != "between":
+        return None  # "two hundred and fifty dollars" is one amount
+    if match["sep"] == "-" and match["a"][-1].isalpha() and match["b"][0].isalpha():
+        return None  # "forty-five dollars"
     has_currency = a[1] is not None or b[1] is not None
     if _is_weight(match["a"]) or _is_weight(match["b"]):
-        if not _SPENDING_CUES.search(text[max(0, match.start() - 30):match.start()] + cue):
+        if not _SPENDING_CUES.search(text[max(0, match.start() - 30):match.start()] + cue) and \
+                not (cue and not _WEIGHT_CONTEXT.search(text)):
             return None
     if not has_currency and not _AFTER_BARE_OK.match(text[match.end():]):
         return None
@@ -172,8 +258,8 @@ def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float]
         return None
     currency = a[1] or b[1]
     if currency == "GBP" and not ("£" in match.group() or "gbp" in match.group() or "quid" in match.group()):
-        currency = "GBP" if _SPENDING_CUES.search(text[max(0, match.start() - 30):match.end()]) else None
-        if currency is None:
+        if not (_SPENDING_CUES.search(text[max(0, match.start() - 30):match.end()])
+                or (cue and not _WEIGHT_CONTEXT.search(text))):
             return None
     return a[0], b[0], currency, 0.95 if has_currency else 0.8
 
@@ -190,9 +276,16 @@ def _single(text: str, match: re.Match) -> tuple[str, float, str | None, tuple[i
     after = after_match["cue"] if after_match else ""
     if after in ("range", "price range"):
         after = ""
-    if currency == "GBP" and match["suf"] and match["suf"].startswith("pound"):
-        if not (cue_match and _SPENDING_CUES.search(cue_match.group())):
-            return None  # "under 10 pounds" is a weight
+    if currency == "GBP" and match["suf"] and match["suf"].startswith("pound") and not match["cents"]:
+        if not (cue_match and _SPENDING_CUES.search(cue_match.group())) and \
+                not ((cue or after) and not _WEIGHT_CONTEXT.search(text)):
+            return None  # "dumbbells under 10 pounds" is a weight
+    if match["num"] == "a":
+        if not (cue or after):
+            return None  # "a buck knife", "make a buck"
+        if not after and not _MAX_CUES.match(cue) and not _MIN_CUES.match(cue) and \
+                not _AFTER_BARE_OK.match(text[match.end():]):
+            return None  # "looking for a buck knife"
     if currency is None:
         if not cue or not _BARE_OK.match(cue) or cue in _BARE_NOT_OK:
             return None
