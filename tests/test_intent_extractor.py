@@ -136,7 +136,10 @@ def test_money_phrasings(text, low, high, currency):
 @pytest.mark.parametrize("text", [
     "500 piece puzzle", "laptop under 3 pounds", "5 pounds of coffee beans", "a buck knife", "looking for a buck knife",
     "dollar store gift ideas", "1080p webcam", "top 10 gifts", "between sizes 10 and 11", "make a buck",
-    "under five fifty", "nineteen ninety-nine", "bowling ball under 15 pounds"])
+    "under five fifty", "nineteen ninety-nine", "bowling ball under 15 pounds",
+    # WebShop goals: weights after "looking for", "about", a count of pounds, not a price
+    "i am looking for 10 pounds of fine grain sea salt", "a 3 pound pack of candy bars", "about 2.5 pounds",
+    "choose a pack of 2 weighting 2 pounds one", "between 2 and 3 pounds of candy"])
 def test_numbers_near_money_words_that_are_not_prices(text):
     price = extract_price(text)
     assert price.min is None and price.max is None

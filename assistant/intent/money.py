@@ -39,12 +39,16 @@ _NUM = (rf"(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d{{1,2}})?|\d{{1,3}}(?:\.\d{{3}})+,\d{
         rf"\d+(?:\.\d{{1,2}})?|\.\d{{1,2}}|{NUMBER_WORDS}|a(?=[ -](?:dollar|buck|euro|quid)(?!\w)))")
 _UNDER_100_WORDS = "|".join(sorted([w for w, v in {**UNITS_WORDS, **TENS_WORDS}.items() if 0 < v < 100],
                                    key=len, reverse=True))
-_CENT_WORDS = rf"(?:(?:{_UNDER_100_WORDS})(?:[ -](?:{_UNDER_100_WORDS}))?(?![a-z])|a half)"
+_TENS_AND_TEENS = "|".join(sorted([w for w, v in {**UNITS_WORDS, **TENS_WORDS}.items() if 10 <= v < 100],
+                                  key=len, reverse=True))
+_CENT_WORDS = rf"(?:(?:{_UNDER_100_WORDS})(?:[ -](?:{_UNDER_100_WORDS}))?(?![a-z]))"
+_TWO_DIGIT_WORDS = rf"(?:(?:{_TENS_AND_TEENS})(?:[ -](?:{_UNDER_100_WORDS}))?(?![a-z])|a half)"
 # The cents after a currency word: "19 dollars and 99 cents", "5 dollars 50", "ten pounds fifty", "a dollar and
-# a half"; a number then a noun ("20 dollars 2 pack", "20 dollars and 5 stars") is not cents.
-_CENTS = (rf"\s(?:and\s)?(?P<cents>\d{{1,2}}(?![\d.,])|{_CENT_WORDS})"
-          r"(?:\s?(?:cents?|pence)(?!\w)|(?=\s*(?:$|[,.;!?)]|(?:or|and|max|maximum|tops|each|please|for|with|at|but|"
-          r"in|on|is|i|total)\b)))")
+# a half". Without the word cents they are two digits ("2 pounds one" is not 2.01), and a number then a noun
+# ("20 dollars 2 pack", "20 dollars and 5 stars") is not cents.
+_CENTS = (rf"\s(?:and\s)?(?:(?P<cents>\d{{1,2}}|{_CENT_WORDS})\s?(?:cents?|pence)(?!\w)|"
+          rf"(?P<cents2>\d{{2}}(?![\d.,])|{_TWO_DIGIT_WORDS})"
+          r"(?=\s*(?:$|[,.;!?)]|(?:or|and|max|maximum|tops|each|please|for|with|at|but|in|on|is|i|total)\b)))")
 # "$1,299.99", "20€", "fifty bucks", "10k", "99 cents", "5 dollars 50"; "ps5", "10x20", "10kg" and "15th" are not amounts.
 AMOUNT_RE = re.compile(
     rf"(?<![\w.$€£])(?P<pre>{_PREFIX})?\s?(?P<num>{_NUM})(?:(?P<k>k)(?![a-z]))?(?![\w.]*\d)(?![a-z])"
@@ -166,8 +170,9 @@ def _amount(text: str) -> tuple[float, str | None] | None:
         currency = currency or _SYMBOLS.get(suffix) or _WORDS.get(suffix)
         if suffix.startswith("cent"):
             value /= 100
-        elif match["cents"]:
-            cents = 50 if match["cents"] == "a half" else _number(match["cents"])
+        elif match["cents"] or match["cents2"]:
+            said = match["cents"] or match["cents2"]
+            cents = 50 if said == "a half" else _number(said)
             if cents is None or not 0 < cents < 100 or cents != int(cents):
                 return None
             value += cents / 100
@@ -239,7 +244,7 @@ def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float]
     has_currency = a[1] is not None or b[1] is not None
     if _is_weight(match["a"]) or _is_weight(match["b"]):
         if not _SPENDING_CUES.search(text[max(0, match.start() - 30):match.start()] + cue) and \
-                not (cue and not _WEIGHT_CONTEXT.search(text)):
+                not _pounds_between(text, match, cue):
             return None
     if not has_currency and not _AFTER_BARE_OK.match(text[match.end():]):
         return None
@@ -258,8 +263,7 @@ def _range(text: str, match: re.Match) -> tuple[float, float, str | None, float]
         return None
     currency = a[1] or b[1]
     if currency == "GBP" and not ("£" in match.group() or "gbp" in match.group() or "quid" in match.group()):
-        if not (_SPENDING_CUES.search(text[max(0, match.start() - 30):match.end()])
-                or (cue and not _WEIGHT_CONTEXT.search(text))):
+        if not (_SPENDING_CUES.search(text[max(0, match.start() - 30):match.end()]) or _pounds_between(text, match, cue)):
             return None
     return a[0], b[0], currency, 0.95 if has_currency else 0.8
 
@@ -276,10 +280,11 @@ def _single(text: str, match: re.Match) -> tuple[str, float, str | None, tuple[i
     after = after_match["cue"] if after_match else ""
     if after in ("range", "price range"):
         after = ""
-    if currency == "GBP" and match["suf"] and match["suf"].startswith("pound") and not match["cents"]:
-        if not (cue_match and _SPENDING_CUES.search(cue_match.group())) and \
-                not ((cue or after) and not _WEIGHT_CONTEXT.search(text)):
-            return None  # "dumbbells under 10 pounds" is a weight
+    if currency == "GBP" and match["suf"] and match["suf"].startswith("pound") and \
+            not (match["cents"] or match["cents2"]) and not (cue_match and _SPENDING_CUES.search(cue_match.group())):
+        limit = after in _AFTER_MAX or after in _AFTER_MIN or bool(cue and (_MAX_CUES.match(cue) or _MIN_CUES.match(cue)))
+        if not limit or _WEIGHT_CONTEXT.search(text) or re.match(r"\s*of\b", text[match.end():]):
+            return None  # "dumbbells under 10 pounds", "looking for 10 pounds of salt": weights
     if match["num"] == "a":
         if not (cue or after):
             return None  # "a buck knife", "make a buck"
@@ -313,6 +318,11 @@ def _single(text: str, match: re.Match) -> tuple[str, float, str | None, tuple[i
     if not cue and not after:
         confidence = 0.6
     return kind, value, currency, (start, end), confidence
+
+
+def _pounds_between(text: str, match: re.Match, cue: str) -> bool:
+    """'a gift between 10 and 20 pounds' is money; 'between 2 and 3 pounds of candy', weights, are not."""
+    return cue == "between" and not _WEIGHT_CONTEXT.search(text) and not re.match(r"\s*of\b", text[match.end():])
 
 
 def _with_range_words(text: str, start: int, end: int) -> tuple[int, int]:
