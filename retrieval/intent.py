@@ -22,6 +22,21 @@ class PriceConstraint(BaseModel):
     min: float | None = Field(default=None, ge=0)
     max: float | None = Field(default=None, ge=0)
     currency: str | None = Field(default=None, description="ISO 4217 code, e.g. USD, EUR.")
+    moved: bool = Field(default=False, description="min/max were moved by 'cheaper' or 'more expensive' from the "
+                                                   "prices shown; budget_min/budget_max keep the shopper's own.")
+    budget_min: float | None = Field(default=None, ge=0)
+    budget_max: float | None = Field(default=None, ge=0)
+
+    def stated(self) -> PriceConstraint:
+        """The bounds the shopper stated, before any move relative to what was shown: what "instead" keeps."""
+        if not self.moved:
+            return self
+        return PriceConstraint(min=self.budget_min, max=self.budget_max, currency=self.currency)
+
+    def moved_to(self, min: float | None, max: float | None) -> PriceConstraint:  # noqa: A002 - the field names
+        stated = self.stated()
+        return PriceConstraint(min=min, max=max, currency=self.currency, moved=True, budget_min=stated.min,
+                               budget_max=stated.max)
 
 
 class Exclusions(BaseModel):

@@ -61,3 +61,32 @@ def test_sort_phrases_set_the_order_and_name_no_product(shopify, text, sort):
     previous = Intent(product_type="garden", query="garden")
     intent = extract_intent(text, shopify, IntentContext(previous=previous))
     assert intent.sort == sort and intent.product_type == "garden"
+
+
+@pytest.fixture(scope="module")
+def merch() -> CatalogVocabulary:
+    return vocabulary_of("google_retail_products.jsonl")
+
+
+def test_instead_keeps_the_budget_the_shopper_stated_not_the_ceiling_cheaper_moved_to(shopify):
+    lamps = extract_intent("a lamp under $100", shopify)
+    cheaper = extract_intent("cheaper", shopify, IntentContext(previous=lamps, shown_prices=[69.99, 19.99]))
+    assert cheaper.price.max < 69.99
+    in_black = extract_intent("in black", shopify, IntentContext(previous=cheaper, shown_prices=[19.99]))
+    assert in_black.price.max == cheaper.price.max  # a refinement keeps the move
+    outside = extract_intent("something for outside instead", shopify, IntentContext(previous=in_black))
+    assert outside.price.max == 100 and outside.category == "Outdoor"
+    stated = extract_intent("under $30", shopify, IntentContext(previous=cheaper))
+    assert stated.price.max == 30 and not stated.price.moved
+
+
+def test_ruling_out_a_category_by_another_word_rules_out_the_stores_name_for_it(merch):
+    assert set(extract_intent("something for a kid, not clothes", merch).exclude.terms) == {"clothes", "Apparel"}
+
+
+@pytest.mark.parametrize("text, product_type", [
+    ("a gift for my dad, he drinks a lot of coffee", "coffee"),  # "drinks" is what he does, not the product
+    ("she loves gardening", None), ("i need a lamp", "lamp"),
+])
+def test_what_a_person_does_is_no_product(shopify, text, product_type):
+    assert extract_intent(text, shopify).product_type == product_type

@@ -95,7 +95,7 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     for hit in response.results:
         product = shop.search.get_product(hit.id) \
             if hit.id not in skip and is_match(hit, best, args.browse, worded) else None
-        if product is None or any(term in _text(product) for term in unwanted):
+        if product is None or any(term in _text(product) or term in _path(product) for term in unwanted):
             continue
         if args.age is not None and age_fits(product, args.age) is False:
             continue
@@ -138,8 +138,8 @@ def is_match(hit: SearchHit, best: float | None = None, browse: bool = False, wo
         return True
     if best is not None and hit.dense_similarity < best - MAX_GAP_TO_BEST:
         return False
-    if browse:
-        return True
+    if browse:  # where the store has the words ("she loves gardening"), what is far from the best is filler
+        return not worded or hit.bm25_rank is not None or best is None or hit.dense_similarity >= best - NEAR_BEST
     if hit.bm25_rank is not None:
         return hit.dense_similarity >= MIN_LEXICAL_SIMILARITY
     if worded and best is not None and hit.dense_similarity >= max(best - NEAR_BEST, MIN_NEAR_SIMILARITY):
@@ -243,6 +243,11 @@ def _row(attribute: str, values: list[str | None]) -> ComparisonRow:
 
 def _text(product: Product) -> str:
     return " ".join([product.title, product.description, *product.tags]).lower()
+
+
+def _path(product: Product) -> str:
+    """The category path as words: "not apparel" leaves out what the store files under 'Apparel'."""
+    return " > ".join(product.category).lower()
 
 
 def _log(shop: Shop, request: SearchRequest, response: SearchResponse) -> str | None:

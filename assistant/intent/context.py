@@ -74,7 +74,9 @@ def merge_intents(base: Intent, refinement: Intent) -> Intent:
         min=refinement.price.min if refinement.price.min is not None else base.price.min,
         max=refinement.price.max if refinement.price.max is not None else base.price.max,
         currency=refinement.price.currency or base.price.currency)
-    if price.min is not None and price.max is not None and price.min > price.max:
+    if refinement.price.min is None and refinement.price.max is None:
+        price = base.price.model_copy(update={"currency": price.currency})  # a move by "cheaper" stays one
+    elif price.min is not None and price.max is not None and price.min > price.max:
         price = _keep_newest_bound(price, refinement.price)
     new_type = refinement.product_type is not None
     return Intent(
@@ -166,7 +168,7 @@ def replace_wanted(previous: Intent, fresh: Intent) -> Intent:
     stated_price = fresh.price.min is not None or fresh.price.max is not None
     return fresh.model_copy(update={
         "action": "search",
-        "price": fresh.price if stated_price else previous.price,
+        "price": fresh.price if stated_price else previous.price.stated(),
         "recipient": fresh.recipient or previous.recipient,
         "occasion": fresh.occasion or previous.occasion,
         "exclude": _merge_exclusions(Exclusions(brands=previous.exclude.brands), fresh.exclude, fresh.brands),
@@ -205,7 +207,7 @@ def _cheaper(intent: Intent, shown_prices: Sequence[float]) -> dict:
     else:
         return {"sort": "price_asc"}
     floor = intent.price.min if intent.price.min is not None and intent.price.min <= ceiling else None
-    return {"price": PriceConstraint(min=floor, max=max(ceiling, 0), currency=intent.price.currency)}
+    return {"price": intent.price.moved_to(min=floor, max=max(ceiling, 0))}
 
 
 def _pricier(intent: Intent, shown_prices: Sequence[float]) -> dict:
@@ -219,7 +221,7 @@ def _pricier(intent: Intent, shown_prices: Sequence[float]) -> dict:
         floor = intent.price.max
     else:
         return {"sort": "price_desc"}
-    return {"price": PriceConstraint(min=floor, max=None, currency=intent.price.currency)}
+    return {"price": intent.price.moved_to(min=floor, max=None)}
 
 
 def _merge_exclusions(base: Exclusions, new: Exclusions, wanted_brands: Sequence[str]) -> Exclusions:

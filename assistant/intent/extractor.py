@@ -171,6 +171,8 @@ def _claimed_fields(message: Message, vocabulary: CatalogVocabulary | None,
                 confidence[f"attributes.{claim.kind}"] = 0.5  # "pink or blue": the first one, unsure
         elif claim.kind in ("feature", "category") and claim.negated:
             message.excluded_terms.append(surface)  # "not waterproof", "no running shoes"
+            if claim.kind == "category" and lemma_key(value) != lemma_key(surface):
+                message.excluded_terms.append(value)  # "not clothes": the store's 'Apparel' too
         elif claim.kind == "feature" and value not in found.features:
             found.features.append(value)
             note("features", claim.confidence)

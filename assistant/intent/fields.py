@@ -106,12 +106,17 @@ def _is_brand(message: Message, i: int) -> bool:
     return claim is not None and claim.kind == "brand" and not claim.negated
 
 
+_SUBJECTS = frozenset({"he", "she", "they", "we", "i", "you", "hes", "shes", "theyre"})
+
+
 def _breaks_phrase(message: Message, i: int) -> bool:
     word = message.words[i]
     if i + 1 < len(message.words) and message.words[i + 1] in lex.GENERIC_COMPOUNDS.get(word, ()):
         return False
     if message.span_of[i] is not None or i in message.negation_tokens:
         return True
+    if i > 0 and message.words[i - 1] in _SUBJECTS and message.claim_of[i] is None:
+        return True  # "he drinks a lot of coffee": the word after a subject is its verb, not a product
     if i > 0 and SENTENCE_GAP.search(message.gap(i)):
         return True
     claim = message.claim_of[i]

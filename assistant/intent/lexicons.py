@@ -350,6 +350,9 @@ PRODUCT_TYPE_SYNONYMS: dict[str, str] = {
     "tent": "tents", "sleeping bag": "sleeping bags", "camp chair": "camping chairs", "rucksack": "backpacks",
     "daypack": "backpacks", "head torch": "headlamps", "head lamp": "headlamps", "bbq grill": "gas grills",
     "propane grill": "gas grills", "ice chest": "coolers", "cooler box": "coolers",
+    # department words of real stores (Shopify 'Outdoor', Google merchandise 'Apparel', 'Office')
+    "outside": "outdoor", "outdoors": "outdoor", "inside": "indoor", "clothes": "apparel", "clothing": "apparel",
+    "desk": "office",
 }
 # Words that never name a product type on their own ("something", "gift", "ones").
 GENERIC_NOUNS = frozenset({
@@ -714,7 +717,7 @@ feel feels hold holds ship ships arrive arrives charge costs weigh weighs includ
 support supports go goes sound sounds long much many whether tell explain describe details detail info
 information please question questions wondering wonder curious loves likes enjoys adores into write
 actually instead rather fine okay matter matters maybe else again anyway though now today tomorrow asap soon currently definitely run true
-select choose pick locate meant sort sorted order ordered
+select choose pick locate meant sort sorted order ordered lot lots
 """.split())
 # "a bottle of olive oil", "a box of chocolates": the product is what the container holds
 CONTAINER_NOUNS = frozenset({"container", "containers", "bottle", "bottles", "jar", "jars", "bag", "bags", "box",

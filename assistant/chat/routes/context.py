@@ -116,6 +116,11 @@ def gift_search(intent: Intent) -> dict:
     # Words for the age always ("tees for my toddler": toddler tees), and what suits it when nothing is named.
     for_age = (["baby", "toddler", "infant"] if age is not None and age < BABY_UNTIL else
                ["kids", "youth"] if age is not None and age < CHILD_UNTIL else [])
-    words = [*for_age, *([] if named else ["toys", "games"] if for_age else ["gift"])]
-    query = " ".join(dict.fromkeys([*intent.query.split(), *words])) or intent.search_request().query
-    return {"query": query, "age": age, "browse": not named}
+    # What they like ("she loves gardening") is the topic: then the occasion's and generic gift words only blur it.
+    occasion = set((intent.occasion or "").lower().split())
+    topic = [w for w in intent.query.split() if w.lower() not in occasion]
+    words = [*for_age, *([] if named or topic else ["toys", "games"] if for_age else ["gift"])]
+    query = " ".join(dict.fromkeys([*(topic if topic and not named else intent.query.split()), *words])) \
+        or intent.search_request().query
+    # Browsing always: "he drinks a lot of coffee" in a store without coffee looks at what is close (mugs).
+    return {"query": query, "age": age, "browse": True}
