@@ -22,7 +22,11 @@ LAMP = Product(id="LAM-1", title="Brightway Rechargeable Headlamp", brand="Brigh
                category=["Outdoor", "Camping", "Lighting"])
 MAT = Product(id="MAT-1", title="Summitry Sleeping Pad", brand="Summitry", price=40.0,
               category=["Outdoor", "Camping", "Sleeping Pads"])
-CATALOG = {p.id: p for p in (TENT, LAMP, MAT)}
+BLACK_MUG = Product(id="MUG-B", title="Campfire Enamel Mug", brand="Summitry", price=12.0,
+                    category=["Outdoor", "Camp Kitchen", "Mugs"], attributes={"color": "black"})
+RED_MUG = Product(id="MUG-R", title="Campfire Enamel Mug", brand="Summitry", price=14.0,
+                  category=["Outdoor", "Camp Kitchen", "Mugs"], attributes={"color": "red"})
+CATALOG = {p.id: p for p in (TENT, LAMP, MAT, BLACK_MUG, RED_MUG)}
 
 
 class FakeSearch:
@@ -220,6 +224,118 @@ def test_the_cart_tools_are_registered_and_change_the_session(session):
     assert tools["remove_from_cart"].invoke({"product_id": "TEN-1"}) == Cart() == session.cart
     tools["add_to_cart"].invoke({"product_id": "MAT-1"})
     assert tools["clear_cart"].invoke({}) == Cart() == session.cart
+
+
+# ---------------------------------------------------------------- which products an add means
+
+
+def talk(session: Session, text: str):
+    """`say`, remembered in the session's history the way a chat turn is ("and the second one" reads it)."""
+    findings = say(session, text)
+    session.remember(text, findings.template(text), keep=20)
+    return findings
+
+
+@pytest.mark.parametrize("text", ["I'll take the cheaper one", "add the cheaper of the two to my cart"])
+def test_the_cheaper_one_is_the_cheaper_of_the_two_just_compared(session, text):
+    shown(session, TENT, LAMP, MAT)
+    session.focus(TENT.id)
+    session.mention([TENT.id, MAT.id])  # what `compare` records
+    say(session, text)
+    assert lines(session.cart) == [("MAT-1", 1)]
+
+
+def test_the_cheaper_one_without_two_to_compare_is_asked_about(session):
+    shown(session, TENT, LAMP, MAT)
+    findings = say(session, "I'll take the cheaper one")
+    assert session.cart.lines == [] and findings.template("").startswith("Which one should I add")
+
+
+def test_the_cheapest_of_a_named_kind_among_those_shown(session):
+    shown(session, TENT, RED_MUG, LAMP, BLACK_MUG)
+    say(session, "add the cheapest mug")
+    assert lines(session.cart) == [("MUG-B", 1)]
+    say(session, "add the most expensive one")
+    assert lines(session.cart) == [("MUG-B", 1), ("TEN-1", 1)]
+
+
+def test_the_colour_one_is_the_shown_product_of_that_colour(session):
+    shown(session, BLACK_MUG, RED_MUG, TENT)
+    say(session, "add the red one to my cart")
+    assert lines(session.cart) == [("MUG-R", 1)]
+
+
+def test_words_that_fit_several_shown_products_are_asked_about_and_shown(session):
+    shown(session, TENT, BLACK_MUG, RED_MUG)
+    findings = say(session, "add the mug to my cart")
+    assert session.cart.lines == [] and [card.id for card in findings.products] == ["MUG-B", "MUG-R"]
+    assert session.shown_ids == ["MUG-B", "MUG-R"] and "$12.00" in findings.template("")
+    say(session, "add the second one")
+    assert lines(session.cart) == [("MUG-R", 1)]
+
+
+def test_both_means_the_two_talked_about_last_and_all_of_them_every_one_shown(session):
+    shown(session, TENT, LAMP, MAT)
+    session.focus(LAMP.id)  # asked about the headlamp
+    shown(session, MAT)  # then a search found one sleeping pad
+    findings = say(session, "add both to my cart")
+    assert lines(session.cart) == [("LAM-1", 1), ("MAT-1", 1)]
+    reply = findings.template("")
+    assert "Brightway Rechargeable Headlamp" in reply and "Summitry Sleeping Pad" in reply
+    session.clear_cart()
+    shown(session, TENT, LAMP, MAT)
+    say(session, "add all of them")
+    assert lines(session.cart) == [("TEN-1", 1), ("LAM-1", 1), ("MAT-1", 1)]
+
+
+def test_a_new_list_forgets_what_was_talked_about_before_it(session):
+    shown(session, TENT, LAMP)
+    session.mention([TENT.id, LAMP.id])
+    shown(session, MAT, BLACK_MUG, RED_MUG)
+    assert session.mentioned_ids == []
+    findings = say(session, "add both")
+    assert session.cart.lines == [] and len(findings.products) == 3  # which two? asked
+
+
+def test_n_of_them_is_a_quantity_of_the_product_in_focus_and_remove_one_takes_one_away(session):
+    shown(session, TENT, LAMP, MAT)
+    session.focus(LAMP.id)
+    say(session, "add 3 of them")
+    assert lines(session.cart) == [("LAM-1", 3)]
+    say(session, "make it 2")
+    assert lines(session.cart) == [("LAM-1", 2)]
+    findings = say(session, "remove one")
+    assert lines(session.cart) == [("LAM-1", 1)] and findings.intent.action == "update_cart"
+    say(session, "remove one")
+    assert session.cart.lines == []
+
+
+def test_add_it_after_a_list_adds_its_top_pick(session):
+    session.add_to_cart(TENT, 1)
+    shown(session, LAMP, MAT)  # nothing in focus now
+    say(session, "add it too")
+    assert lines(session.cart) == [("TEN-1", 1), ("LAM-1", 1)]
+
+
+def test_n_more_things_named_adds_to_the_line_of_that_product(session):
+    session.add_to_cart(TENT, 1)
+    session.add_to_cart(LAMP, 1)
+    shown(session, MAT, BLACK_MUG)
+    findings = say(session, "add two more tents")
+    assert lines(session.cart) == [("TEN-1", 3), ("LAM-1", 1)] and "3 in your cart" in findings.template("")
+
+
+def test_and_the_second_one_after_an_add_adds_it_too(session):
+    shown(session, TENT, LAMP, MAT)
+    talk(session, "add the first one to my cart")
+    talk(session, "and the second one")
+    assert lines(session.cart) == [("TEN-1", 1), ("LAM-1", 1)]
+    talk(session, "make the second one three")
+    assert lines(session.cart) == [("TEN-1", 1), ("LAM-1", 3)]
+    talk(session, "remove the first one")
+    talk(session, "and the second one")
+    assert session.cart.lines == []
+    assert not cues.continues("and a journal") and not cues.continues("and the second one, how big is it?")
 
 
 # ---------------------------------------------------------------- end to end on the demo store

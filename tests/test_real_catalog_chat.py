@@ -161,3 +161,80 @@ def test_x_only_narrows_the_kind_instead_of_starting_over(talk):
     electric = talk.say("electric only")
     assert electric.intent.product_type == "cooktops"
     assert "Electric Cooktop" in electric.products[0].title
+
+
+# ---------------------------------------------------------------- the cart: which products a message means
+
+
+def cart_ids(response) -> dict[str, int]:
+    return {line.product_id: line.quantity for line in (response.cart.lines if response.cart else [])}
+
+
+def test_the_cheapest_named_kind_a_product_named_by_model_and_removing_by_kind(store, talk):
+    shown = talk.say("cordless handsets").products
+    handsets = [store.retriever.get_product(card.id) for card in shown]
+    handsets = [p for p in handsets if "Handset" in p.title]
+    assert len(handsets) >= 2
+    cheapest = min(handsets, key=lambda p: p.price)
+    assert cart_ids(talk.say("add the cheapest handset")) == {cheapest.id: 1}
+    both = talk.say("add the RCA 25201RE1 speakerphone too")  # not shown now: the catalog's one product so named
+    assert cart_ids(both) == {cheapest.id: 1, "1065868": 1}
+    assert cart_ids(talk.say("remove the handset")) == {"1065868": 1}
+
+
+def test_the_colour_one_and_the_cheaper_one_pick_among_the_products_shown(talk):
+    talk.say("cooktops")
+    shown = talk.say("what about gas?").products
+    assert {card.id for card in shown} == {"1059533", "1065455"}  # silver and black
+    assert cart_ids(talk.say("add the black one to my cart")) == {"1065455": 1}
+    talk.say("coffee maker under $50")
+    talk.say("compare them")
+    assert cart_ids(talk.say("I'll take the cheaper one")) == {"1065455": 1, "1036658": 1}
+
+
+def test_both_after_two_products_asked_about_one_by_one(talk):
+    talk.say("ink for an HP 971 printer")
+    assert talk.say("the magenta one").products[0].id == "1053854"
+    assert talk.say("is there a black cartridge?").products[0].id == "1051974"
+    assert cart_ids(talk.say("add both to my cart")) == {"1053854": 1, "1051974": 1}
+
+
+def test_n_of_them_and_remove_one(talk):
+    talk.say("AAA batteries")
+    talk.say("how many are in the pack?")
+    assert cart_ids(talk.say("add 3 of them")) == {"43900": 3}
+    assert cart_ids(talk.say("remove one")) == {"43900": 2}
+
+
+@pytest.fixture(scope="module")
+def home_store(tmp_path_factory, embedder):
+    """The Shopify home slice: a few dozen furniture, decor and garden products with plain titles."""
+    services = real_store(tmp_path_factory.mktemp("shopify"), embedder, CATALOG.parent / "shopify_packt_home.csv")
+    yield services
+    services.close()
+
+
+def test_a_product_named_by_words_is_found_in_the_catalog_and_more_of_it_added_by_name(home_store):
+    talk = Conversation(home_store.chat)
+    assert talk.say("do you have a round table?").products[0].id == "round-table"
+    talk.say("add it to the cart")
+    assert cart_ids(talk.say("add a wooden shelf too")) == {"round-table": 1, "wooden-shelf": 1}
+    assert cart_ids(talk.say("remove the table")) == {"wooden-shelf": 1}
+    assert cart_ids(talk.say("add two more shelves")) == {"wooden-shelf": 3}
+
+
+def test_a_couch_then_add_it_too_adds_the_top_pick(home_store):
+    talk = Conversation(home_store.chat)
+    talk.say("a wooden shelf")
+    talk.say("add it to my cart")
+    couch = talk.say("a couch").products[0]
+    assert cart_ids(talk.say("add it too")) == {"wooden-shelf": 1, couch.id: 1}
+
+
+def test_and_the_second_one_continues_an_add(merch):
+    talk = Conversation(merch.chat)
+    tees = talk.say("tees for my toddler").products
+    talk.say("add the first one to my cart")
+    assert cart_ids(talk.say("and the second one")) == {tees[0].id: 1, tees[1].id: 1}
+    assert cart_ids(talk.say("make the second one three")) == {tees[0].id: 1, tees[1].id: 3}
+    assert cart_ids(talk.say("remove the first one")) == {tees[1].id: 3}

@@ -31,7 +31,7 @@ CLEAR_CART_RE = re.compile(rf"\b(?:clear|empty|reset|wipe)\b(?:\s+\w+){{0,2}}?\s
 REMOVE_RE = re.compile(rf"^\s*(?:please\s+|ok(?:ay)?,?\s+|actually,?\s+)?(?:remove|delete|drop|take\s+out)\b|"
                        rf"\b(?:remove|delete|drop)\b.*\b(?:from|out of|in)\s+(?:my\s+|the\s+)?{_CART}\b|"
                        rf"\btake\s+(?:it|that|this|them|those|these|the\s+[\w\s'-]{{1,40}}?)\s+out\b|"
-                       rf"\bget rid of\b|"
+                       rf"\bget rid of\b|\btake\s+{_NUMBER}\s+out\b|\b{_NUMBER}\s+(?:less|fewer)\b(?!\s+than)|"
                        rf"\b(?:don'?t|do not) want (?:it|that|this|that one|this one|them) (?:anymore|any more)\b",
                        re.IGNORECASE)
 NOT_CART_WORDS_RE = re.compile(r"\b(?:filters?|limits?|budget|price cap|restrictions?|constraints?|conditions?|"
@@ -41,6 +41,34 @@ SET_QUANTITY_RE = re.compile(rf"\bmake\s+(?:it|that|this|them|those|these|the\s+
                              rf"\b(?:change|set|update|increase|decrease|reduce|lower|raise|bump)\b.*\bto\s+{_NUMBER}\b"
                              rf"(?=.*\b(?:of (?:it|them|those|these)|pairs?|units?|pieces?|items?|{_CART})\b)|"
                              rf"\b(?:i\s+)?only\s+(?:want|need)\s+{_NUMBER}\b", re.IGNORECASE)
+# "remove one", "take 2 out", "one less": fewer of a line, not the line gone (unless it has no more than that)
+REMOVE_COUNT_RE = re.compile(rf"^\s*(?:please\s+|ok(?:ay)?,?\s+|actually,?\s+)?(?:(?:remove|delete|drop|take\s+out)\s+"
+                             rf"{_NUMBER}(?:\s+of\s+(?:them|those|these|it))?\s*(?:from\b.*)?[.!]*$|take\s+{_NUMBER}\s+"
+                             rf"(?:of\s+(?:them|those|these)\s+)?out\b)|\b{_NUMBER}\s+(?:less|fewer)\b(?!\s+than)",
+                             re.IGNORECASE)
+# Several products at once: "both", "the two", "all of them", "them" (not "3 of them": a quantity of one)
+BOTH_RE = re.compile(r"\b(?:both|(?:these|those|the|them) two)\b", re.IGNORECASE)
+ALL_RE = re.compile(r"\ball\s+(?:of\s+)?(?:them|these|those|(?:the\s+)?(?:three|four|five|[3-9]))\b|"
+                    r"\b(?:every|each)\s+(?:one|of them)\b", re.IGNORECASE)
+THEM_RE = re.compile(r"(?<!\bof )\b(?:them|(?:these|those)(?=\s*(?:$|[.,!?]|(?:to|in|into|please|too|as well|for "
+                     r"me|both)\b)))", re.IGNORECASE)  # "these" / "those" alone, not "those shoes"
+# "the cheaper one", "the cheapest journal", "the best rated": (sort, whether it compares two)
+SORT_WORDS = (
+    (re.compile(r"\b(?:cheaper|less expensive|lower[- ]priced)\b", re.IGNORECASE), "price_asc", True),
+    (re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|lowest price)\b", re.IGNORECASE), "price_asc", False),
+    (re.compile(r"\b(?:more expensive|pricier|dearer|higher[- ]priced)\b", re.IGNORECASE), "price_desc", True),
+    (re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]priced)\b", re.IGNORECASE), "price_desc", False),
+    (re.compile(r"\b(?:better|higher)[- ]rated\b", re.IGNORECASE), "rating", True),
+    (re.compile(r"\b(?:best|highest|top)[- ]rated\b|\bbest reviewed\b", re.IGNORECASE), "rating", False),
+    (re.compile(r"\bnewer\b", re.IGNORECASE), "newest", True),
+    (re.compile(r"\b(?:newest|latest)\b", re.IGNORECASE), "newest", False),
+)
+# "and the second one", "also that one": the same cart action as the message before, on other products
+CONTINUE_RE = re.compile(r"^\s*(?:oh,?\s+)?(?:and|also|plus)(?:\s+also)?\b(?=.*\b(?:one|ones|it|that|this|them|"
+                         r"those|these|both)\b|.*\b(?:first|second|third|fourth|fifth|last|other)\b)(?!.*\?\s*$)",
+                         re.IGNORECASE)
+TAKE_RE = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|great,?\s+|then\s+)?i(?:'ll| will|'d like to| would like to| want to)?\s+"
+                     r"(?:take|buy|get|order)\b(?!\s+a\s+look)", re.IGNORECASE)
 THANKS_RE = re.compile(r"\b(?:thanks?|thank you|thx|cheers|great|perfect)\b", re.IGNORECASE)
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10}
@@ -110,6 +138,44 @@ def cart_change(text: str) -> str | None:
     if new_quantity(text) is not None:
         return "quantity"
     return None
+
+
+def removes_count(text: str) -> int | None:
+    """'remove one' -> 1, 'take 2 out' -> 2, 'one less' -> 1: how many fewer of a line; None when the message
+    does not say a count."""
+    match = REMOVE_COUNT_RE.search(text)
+    return max(1, _number(next(group for group in match.groups() if group))) if match else None
+
+
+def group(text: str) -> str | None:
+    """'both' / 'the two' -> 'both', 'all of them' -> 'all', a bare 'them' / 'these' -> 'them', else None
+    ('3 of them' is a quantity of one product)."""
+    if BOTH_RE.search(text):
+        return "both"
+    if ALL_RE.search(text):
+        return "all"
+    if THEM_RE.search(text) and not QUANTITY_RE.search(text):
+        return "them"
+    return None
+
+
+def sort_word(text: str) -> tuple[str, bool] | None:
+    """'the cheaper one' -> ('price_asc', True), 'the most expensive' -> ('price_desc', False): the order a
+    pick asks for and whether it compares two (a comparative), or None."""
+    for pattern, sort, comparative in SORT_WORDS:
+        if pattern.search(text):
+            return sort, comparative
+    return None
+
+
+def takes(text: str) -> bool:
+    """'I'll take the cheaper one', 'I want to buy it': an add in other words."""
+    return bool(TAKE_RE.search(text))
+
+
+def continues(text: str) -> bool:
+    """'and the second one', 'also that one': short for the message before, on other products."""
+    return bool(CONTINUE_RE.search(text)) and len(text.split()) <= 7
 
 
 def mentions_cart(text: str) -> bool:

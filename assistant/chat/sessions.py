@@ -19,6 +19,7 @@ from ..intent.context import IntentContext
 from .models import MAX_MESSAGE_CHARS, ConversationTurn
 
 Clock = Callable[[], datetime]
+MAX_MENTIONED = 6
 
 
 def utc_now() -> datetime:
@@ -33,7 +34,8 @@ class Session(CartKeeper, BaseModel):
     |---|---|---|
     | `set_request(intent)` | intent | the shopping request follow-ups refine |
     | `show(cards, more)` | shown_ids, shown_prices, seen_ids, focus_id | what "the second one" and "cheaper" refer to; "show me more" (`more`) adds to seen_ids, anything else starts them again; nothing found keeps what was shown; "it" becomes the top pick |
-    | `focus(product_id)` | focus_id | the product "it" means |
+    | `focus(product_id)` | focus_id, mentioned_ids | the product "it" means |
+    | `mention(product_ids)` | mentioned_ids | products talked about one by one (a comparison's, a single result): what "both" and "the cheaper one" mean; a new list of results keeps only those in it |
     | `add_to_cart(product, n)` | cart, focus_id | a new cart value; the product added is in focus |
     | `remove_from_cart(product_id)` | cart | a new cart value without the line (NotInCart when there is none) |
     | `set_quantity(product_id, n)` | cart, focus_id | a new cart value with exactly n (1-99) of a product in it; it is in focus |
@@ -52,6 +54,8 @@ class Session(CartKeeper, BaseModel):
     seen_ids: list[str] = Field(default_factory=list, description="Every product shown for the current request: "
                                                                    "'show me more' skips them.")
     focus_id: str | None = Field(default=None, description="The product talked about last ('add it').")
+    mentioned_ids: list[str] = Field(default_factory=list, description="The products talked about one by one, "
+                                     "oldest first: 'add both', 'the cheaper one'.")
     cart: Cart = Field(default_factory=Cart)
 
     def context(self) -> IntentContext:
@@ -71,18 +75,27 @@ class Session(CartKeeper, BaseModel):
         self.shown_prices = [card.price for card in cards] if all(card.price is not None for card in cards) else []
         self.seen_ids = list(dict.fromkeys([*self.seen_ids, *ids])) if more else ids
         self.focus_id = None  # "it" now means the top pick of these, not a product talked about before
+        if len(ids) == 1:  # a single result is talked about: "add both" after it means it and the one before
+            self.mention(ids)
+        else:  # a new list: what was talked about before it counts only while it is on show
+            self.mentioned_ids = [pid for pid in self.mentioned_ids if pid in ids]
 
     def focus(self, product_id: str) -> None:
         self.focus_id = product_id
+        self.mention([product_id])
+
+    def mention(self, product_ids: list[str]) -> None:
+        self.mentioned_ids = [*(pid for pid in self.mentioned_ids if pid not in product_ids),
+                              *dict.fromkeys(product_ids)][-MAX_MENTIONED:]
 
     def add_to_cart(self, product: Product, quantity: int) -> Cart:
         cart = super().add_to_cart(product, quantity)
-        self.focus_id = product.id  # the product just added is "it"
+        self.focus(product.id)  # the product just added is "it"
         return cart
 
     def set_quantity(self, product_id: str, quantity: int) -> Cart:
         cart = super().set_quantity(product_id, quantity)
-        self.focus_id = product_id
+        self.focus(product_id)
         return cart
 
     def identify(self, user_id: str | None) -> None:

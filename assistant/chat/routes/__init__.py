@@ -10,7 +10,7 @@ One module per route owns how the route is handled and how its template reply re
 | product | `product` | product_question, or a search-like message asking about "it": answered from the record |
 | policy | `policy` | policy_question: `lookup_policy`, quoted |
 | cart_change | `cart` | remove/update/clear_cart, or "remove it", "make it two", "clear my cart" (first: never a search) |
-| cart_add / cart_view | `cart` | add_to_cart / view_cart, or an unambiguous cart phrase |
+| cart_add / cart_view | `cart` | add_to_cart / view_cart, or an unambiguous cart phrase; "and the second one" right after an add (or a removal) does it again |
 | related | `related` | "what goes with ...": complements of the referenced product |
 | clarify | `clarify` | the message points at products that cannot be told apart |
 | chitchat | `chitchat` | small talk, or nothing to look up |
@@ -25,7 +25,7 @@ from retrieval.intent import Intent
 
 from .. import cues
 from ..findings import Findings
-from .cart import add_to_cart, change_cart, is_cart_change, view_cart
+from .cart import add_to_cart, change_cart, continued, is_cart_change, view_cart
 from .chitchat import ChitchatFindings
 from .compare import compare
 from .context import SEARCH_ACTIONS, RouteContext
@@ -40,6 +40,11 @@ __all__ = ["RouteContext", "route"]
 
 def route(context: RouteContext, intent: Intent, text: str) -> Findings:
     action = intent.action
+    again = continued(context, text)  # "and the second one" after "add the first one to my cart"
+    if again == "add":
+        return add_to_cart(context, intent.model_copy(update={"action": "add_to_cart"}), text)
+    if again == "remove":
+        return change_cart(context, intent, text, "remove")
     change = None if cues.wants_to_add(text) else is_cart_change(context, intent, text)
     if change is not None:
         return change_cart(context, intent, text, change)

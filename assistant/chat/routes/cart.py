@@ -1,5 +1,7 @@
-"""The cart: add the product a message points at ("add 2 of the second one"), show the cart, or change it:
-"remove it", "take the second one out", "make it two", "change the quantity to 3", "clear my cart".
+"""The cart: add the product(s) a message points at ("add 2 of the second one", "add both", "the cheaper one",
+"a wooden shelf too": `targets.add_targets`), show the cart, or change it: "remove it", "take the second one out",
+"remove one" (one fewer), "make it two", "change the quantity to 3", "clear my cart". "And the second one" right
+after an add (or a removal) does the same to another product.
 
 Which line a change means: a position ("the second one": the shown product there when it is in the cart, else
 the cart's line there), a product id, the words of a line's title or its brand or category ("delete the tent"),
@@ -8,7 +10,7 @@ else "it" (the product in focus, when it is in the cart), else the only line."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from retrieval.intent import Intent
@@ -20,23 +22,40 @@ from .. import cues, wording
 from ..findings import Findings
 from .clarify import ClarifyFindings
 from .context import RouteContext
+from .targets import Targets, add_targets, forms
 
 
 @dataclass
 class CartAddFindings(Findings):
-    product: Product | None = None
-    added: CartLine | None = None
+    added: list[CartLine] = field(default_factory=list)  # each product added, with the quantity added
 
     route: ClassVar[str] = "cart_add"
     shows_cart: ClassVar[bool] = True
 
-    def named_products(self) -> list[ProductCard | Product]:
-        return [*self.products, *([self.product] if self.product else [])]
+    def template(self, message: str) -> str:
+        items = [f"{line.quantity} × {line.title} ({wording.price(line.price)} each)" + self._now(line)
+                 for line in self.added]
+        return f"Added {_join(items)} to your cart. Your cart total is {wording.price(self.cart.total)}."
+
+    def _now(self, line: CartLine) -> str:
+        held = next((held for held in self.cart.lines if held.product_id == line.product_id), None) \
+            if self.cart else None
+        return f", {held.quantity} in your cart now" if held and held.quantity != line.quantity else ""
+
+
+@dataclass
+class CartAskFindings(ClarifyFindings):
+    """An add that could mean several products (listed, and shown, so "the first one" picks one), or one whose
+    words name nothing the store has."""
+    unknown: str = ""
 
     def template(self, message: str) -> str:
-        line = self.added
-        return f"Added {line.quantity} × {line.title} ({wording.price(line.price)} each) to your cart. " \
-               f"Your cart total is {wording.price(self.cart.total)}."
+        if self.products:
+            options = [f"the {card.title} ({wording.price(card.price)})" for card in self.products]
+            return f"Which one should I add: {_join(options, 'or')}?"
+        if self.unknown:
+            return f"I couldn't find “{self.unknown}” in the store. Which product should I add?"
+        return super().template(message)
 
 
 @dataclass
@@ -57,14 +76,38 @@ def describe_cart(cart: Cart | None) -> str:
 
 
 def add_to_cart(context: RouteContext, intent: Intent, text: str) -> Findings:
-    product = context.referenced(intent, text, default_to_only=True)
-    if product is None:
-        return ClarifyFindings(intent, cart=context.session.cart)
+    targets = add_targets(context, intent, text)
+    if not targets.products:
+        return _ask(context, intent, targets)
     quantity = cues.quantity(text)
-    cart = context.tools["add_to_cart"].invoke({"product_id": product.id, "quantity": quantity})
-    added = next(line for line in cart.lines if line.product_id == product.id).model_copy(
-        update={"quantity": quantity})
-    return CartAddFindings(intent, products=[product_card(product)], cart=cart, product=product, added=added)
+    added, cart = [], context.session.cart
+    for product in targets.products:
+        cart = context.tools["add_to_cart"].invoke({"product_id": product.id, "quantity": quantity})
+        added.append(cart.line(product.id).model_copy(update={"quantity": quantity}))
+    return CartAddFindings(intent, products=[product_card(p) for p in targets.products], cart=cart, added=added)
+
+
+def _join(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _ask(context: RouteContext, intent: Intent, targets: Targets) -> ClarifyFindings:
+    cards = [product_card(p) for p in targets.ask]
+    if len(cards) > 1:
+        context.session.show(cards)  # "the first one" now means the first of these
+    return CartAskFindings(intent, products=cards if len(cards) > 1 else [], cart=context.session.cart,
+                           unknown=targets.unknown)
+
+
+def continued(context: RouteContext, text: str) -> str | None:
+    """'and the second one' right after 'add the first one to my cart' ('add'), or after 'remove the first one'
+    ('remove'): the same cart action on other products; None for anything else."""
+    if not cues.continues(text):
+        return None
+    before = next((turn.text for turn in reversed(context.session.history) if turn.role == "customer"), "")
+    if cues.wants_to_add(before) or cues.takes(before):
+        return "add"
+    return "remove" if cues.cart_change(before) == "remove" and context.session.cart.lines else None
 
 
 def view_cart(context: RouteContext, intent: Intent, text: str) -> CartViewFindings:
@@ -141,6 +184,10 @@ def change_cart(context: RouteContext, intent: Intent, text: str, change: CartCh
     if line is None:
         return CartChangeFindings(intent, cart=cart, change=change)
     quantity = cues.new_quantity(text) if change == "quantity" else None
+    fewer = cues.removes_count(text) if change == "remove" else None
+    if fewer is not None and line.quantity > fewer:  # "remove one" of three: two left
+        change, quantity = "quantity", line.quantity - fewer
+        intent = intent.model_copy(update={"action": "update_cart"})
     if change == "remove" or quantity == 0:
         cart = context.tools["remove_from_cart"].invoke({"product_id": line.product_id})
         return CartChangeFindings(intent.model_copy(update={"action": "remove_from_cart"}), cart=cart,
@@ -179,14 +226,15 @@ def cart_line(context: RouteContext, intent: Intent, text: str) -> CartLine | No
 def _named_line(context: RouteContext, intent: Intent, text: str) -> tuple[CartLine | None, bool]:
     """(the one line whose title words, brand or category the message names best, whether it names anything at
     all): "remove it" names nothing."""
-    words = {_singular(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
+    words = {w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
              if w not in _NOT_NAMES and not w.isdigit() and len(w) > 1}
     brands = {brand.lower() for brand in intent.brands}
     if not words and not brands and not intent.category:
         return None, False
     best: list[tuple[int, CartLine]] = []
     for line in context.session.cart.lines:
-        score = len(words & {_singular(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", line.title.lower())})
+        title = {form for w in re.findall(r"[a-z0-9][a-z0-9'-]*", line.title.lower()) for form in forms(w)}
+        score = sum(1 for w in words if forms(w) & title)
         if brands or intent.category:
             product = context.product(line.product_id)
             if product is not None and ((product.brand or "").lower() in brands or
@@ -198,7 +246,3 @@ def _named_line(context: RouteContext, intent: Intent, text: str) -> tuple[CartL
     if best and (len(best) == 1 or best[0][0] > best[1][0]):
         return best[0][1], True
     return None, True
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

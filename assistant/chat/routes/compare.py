@@ -99,6 +99,7 @@ def compare(context: RouteContext, intent: Intent, text: str) -> Findings:
         return ClarifyFindings(intent)
     comparison = context.tools["compare_products"].invoke({"product_ids": ids})
     context.session.focus(ids[0])
+    context.session.mention(ids)  # what "both" and "the cheaper one" mean next
     need = need_of(text)
     fits = [states_need(context.product(card.id), need) if need else None for card in comparison.products]
     return CompareFindings(intent, products=comparison.products, query_id=query_id, comparison=comparison,
