@@ -238,3 +238,103 @@ def test_and_the_second_one_continues_an_add(merch):
     assert cart_ids(talk.say("and the second one")) == {tees[0].id: 1, tees[1].id: 1}
     assert cart_ids(talk.say("make the second one three")) == {tees[0].id: 1, tees[1].id: 3}
     assert cart_ids(talk.say("remove the first one")) == {tees[1].id: 3}
+
+
+# ---------------------------------------------------------------- product questions answered from the record
+
+
+def test_a_spec_question_quotes_the_number_the_description_gives(store, talk):
+    found = talk.say("SanDisk Ultra microSDHC memory card")
+    top = store.retriever.get_product(found.products[0].id)
+    assert "48MB/sec" in top.description
+    fast = talk.say("is it fast?")
+    assert "48MB/sec. data transfer rate" in fast.reply and "does not say" not in fast.reply
+    heavy = talk.say("how heavy is it?")  # nothing on weight: said plainly, nothing made up
+    assert "does not give" in heavy.reply and "lbs" not in heavy.reply
+
+
+def test_how_many_is_answered_with_the_count_the_description_states_or_not_at_all(talk):
+    talk.say("electric cooktop")
+    assert "has 4 elements" in talk.say("how many elements does it have?").reply
+    burners = talk.say("how many burners does it have?").reply
+    assert "does not say how many burners" in burners
+
+
+def test_a_feature_question_finds_the_feature_phrase_in_the_text_or_says_it_does_not(talk):
+    talk.say("a corded phone under $100")
+    talk.say("cheapest first")
+    caller = talk.say("does the first one have caller ID?")
+    assert "caller ID" in caller.reply and "does not say" not in caller.reply
+    assert "is listed as caller." not in caller.reply  # a lone word of the phrase is no answer
+    bluetooth = talk.say("does it have bluetooth?")
+    assert "does not say whether" in bluetooth.reply and "Yes" not in bluetooth.reply
+
+
+def test_a_question_about_a_part_of_the_product_is_not_a_search_for_that_part(talk):
+    shown = talk.say("CHI ceramic flat iron").products
+    assert "Flat Iron" in shown[0].title
+    plates = talk.say("what are the plates made of?")
+    assert plates.intent.action == "product_question" and "ceramic" in plates.reply.lower()
+    assert [card.id for card in plates.products] == [shown[0].id]
+
+
+def test_which_one_fits_is_picked_by_the_range_each_description_states(talk):
+    shown = talk.say("TV wall mounts").products
+    fits = talk.say("which one fits a 55 inch TV?")
+    assert len(fits.products) == 1 and fits.products[0].id in {card.id for card in shown}
+    assert '40" - 65"' in fits.reply and "fits 55 inch" in fits.reply
+
+
+def test_which_one_makes_more_is_picked_by_the_quantity_both_state(talk):
+    shown = talk.say("coffee maker under $50").products
+    assert {"1036658", "1083191"} <= {card.id for card in shown}
+    more = talk.say("which one makes more coffee?")
+    assert [card.id for card in more.products] == ["1036658"] and "42 cups" in more.reply and "12 cups" in more.reply
+
+
+def test_what_sizes_after_a_list_answers_with_the_top_picks_sizes(merch):
+    talk = Conversation(merch.chat)
+    talk.say("a zip hoodie")
+    navy = talk.say("in navy")
+    sizes = talk.say("what sizes?")
+    top = merch.retriever.get_product(navy.products[0].id)
+    assert sizes.intent.action == "product_question" and sizes.products[0].id == top.id
+    assert all(size in sizes.reply.lower() for size in top.attribute_values("size"))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, embedder):
+    """The Shopify home slice: watering cans (one plastic and blue, one metal and out of stock), gloves in two
+    colours (variants), a brown metal mug."""
+    services = real_store(tmp_path_factory.mktemp("shopify"), embedder,
+                          CATALOG.parent / "shopify_packt_home.csv")
+    yield services
+    services.close()
+
+
+def test_colours_of_the_products_shown_come_from_their_variants(home):
+    talk = Conversation(home.chat)
+    talk.say("gardening gloves")
+    colours = talk.say("what colours do they come in?")
+    assert colours.intent.action == "product_question" and "green" in colours.reply.lower() \
+        and "yellow" in colours.reply.lower()
+
+
+def test_a_question_about_the_kind_nothing_shown_is_finds_it_and_answers(home):
+    answer = Conversation(home.chat).say("what colour is the mug?")
+    assert answer.products and "Mug" in answer.products[0].title and "brown" in answer.reply.lower()
+
+
+def test_the_colour_one_means_the_shown_product_of_that_colour(home):
+    talk = Conversation(home.chat)
+    shown = talk.say("a watering can").products
+    blue = next(card for card in shown if card.id == "plastic-watering-can")
+    answer = talk.say("the blue one, how much is it?")
+    assert f"${blue.price:,.2f}" in answer.reply and [card.id for card in answer.products] == [blue.id]
+
+
+def test_a_top_pick_that_is_out_of_stock_says_so(home):
+    talk = Conversation(home.chat)
+    talk.say("a watering can")
+    metal = talk.say("not plastic")
+    assert metal.products and not metal.products[0].in_stock and "out of stock" in metal.reply

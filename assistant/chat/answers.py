@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.enrichment.lexicon import COLORS, MATERIALS
 from retrieval.intent import Intent
 from retrieval.models import Product
 from retrieval.policies import PolicyPassage
@@ -57,20 +58,167 @@ def answer_product_question(product: Product, intent: Intent, text: str) -> str:
             sentences.append(f"The {name} comes in {key} {', '.join(values)}, not {value}.")
         else:
             sentences.append(f"The product data does not list the {name}'s {key}.")
+    if not sentences:  # "how many elements does it have?": a count its text states
+        noun = asked_count(text)
+        if noun:
+            sentences.append(_count_answer(product, name, noun))
+    if not sentences:  # "is it fast?": what its text says on that, with the numbers it gives
+        sentences += [_property_answer(product, name, prop) for prop in asked_properties(text)]
+    if not sentences:  # "does it have caller ID?": the feature phrase, found in one place of its text or not
+        phrase = asked_feature(text)
+        if phrase:
+            sentences.append(_feature_answer(product, name, phrase))
     described = " ".join([product.title, product.description, *product.tags,
                           *(v for key in product.attributes for v in product.attribute_values(key))]).lower()
     asked = [f for f in intent.features if f.lower() in lowered]
     if not sentences and not asked:
         asked = _asked_words(intent.query, product)
     for feature in dict.fromkeys(asked):
-        if feature.lower() in described:
+        if sentences and feature.lower() in " ".join(sentences).lower():
+            continue  # answered above
+        if find_phrase(product, feature):
             sentences.append(f"Yes: the {name} is listed as {feature}.")
+        elif re.search(rf"\b{re.escape(feature.lower())}\b", described):
+            sentences.append(f"The product data lists {feature} for the {name}.")
         else:
             sentences.append(f"The product data does not say whether the {name} is {feature}; "
                              f"I would not count on it.")
     if not sentences:  # "tell me about the second one"
         sentences = [_overview(product, name)]
     return " ".join(sentences)
+
+
+# What an adjective or a noun of a question asks about -> how a product's text states it (a unit, a word).
+PROPERTIES = {
+    "speed": (r"\b(?:fast|faster|fastest|quick|quickly|slow|speeds?|how quick)\b",
+              r"\d[\d.,]*\s*(?:MB/s(?:ec)?\.?|MBps|Mbps|Gbps|GB/s|rpm|RPM|GHz|MHz|fps|ppm|mph|x speed)|"
+              r"\bspeeds?\b|transfer rate|\bclass \d+\b|\bquick\b|\bfast\b|\brapid\b"),
+    "weight": (r"\b(?:heavy|heavier|light(?:weight)?|lighter|weigh|weighs|weight)\b",
+               r"\d[\d.,]*\s*(?:lbs?\.?|pounds?|kg|kilograms?|oz\.?|ounces?|grams?|g)\b|\bweigh|\blightweight\b"),
+    "power": (r"\b(?:powerful|power|watts?|wattage|strong)\b",
+              r"\d[\d.,]*\s*(?:-\s*\d[\d.,]*\s*)?(?:watts?|W|volts?|V|amps?|mAh)\b|\bpower\b"),
+    "capacity": (r"\b(?:capacity|how much (?:does it|can it|do they|will it) hold|holds?|storage|how many cups)\b",
+                 r"\d[\d.,]*\s*-?\s*(?:cups?(?:\(s\))?|oz\.?|ounces?|quarts?|qt\.?|liters?|litres?|l|gallons?|gal\.?|"
+                 r"cu\.? ?ft\.?|GB|TB|MB)\b|\bcapacity\b|\bholds?\b"),
+    "dimensions": (r"\b(?:how big|how large|how small|how wide|how tall|how long is|dimensions?|measurements?|"
+                   r"width|height|depth|length)\b",
+                   r"\d[\d.,]*\s*(?:\"|''|in\.?|inch(?:es)?|cm|mm|ft\.?|feet|foot)(?![a-z])|\bdimensions?\b"),
+    "battery": (r"\b(?:battery|batteries|battery life|how long does (?:it|the battery) last|charge|charging)\b",
+                r"\d[\d.,]*\s*(?:-\s*)?(?:hours?|hrs?\.?|mAh)\b|\bbatter(?:y|ies)\b|\brechargeable\b"),
+    "noise": (r"\b(?:quiet|quieter|loud|louder|noisy|noise)\b", r"\d[\d.,]*\s*dB\b|\bquiet\b|\bnoise\b"),
+    "resolution": (r"\b(?:resolution|sharp|hd|4k|megapixels?)\b",
+                   r"\b\d{3,4}p\b|\b[48]K\b|\d[\d.]*\s*(?:MP|megapixels?)\b|\bresolution\b|\bHD\b"),
+}
+_PROPERTY_NAMES = {"dimensions": "size", "battery": "battery"}
+_COUNT_QUESTION = re.compile(r"\bhow many ([a-z][a-z-]*(?:\s[a-z][a-z-]*)?)", re.IGNORECASE)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "single": 1, "dual": 2, "double": 2, "triple": 3}
+_FEATURE_QUESTION = re.compile(
+    r"\b(?:does|do|did|will|can|could)\s+(?:it|this|that|they|these|those|the\s+[\w' -]+?|\w+)\s+"
+    r"(?:have|has|come with|include|support|offer|feature|take|use|work with)\s+(?:an?\s+|the\s+|any\s+)?"
+    r"(?P<phrase>[^?.!,]+)|"
+    r"\b(?:is|are)\s+there\s+(?:an?\s+|any\s+)?(?P<there>[^?.!,]+)|"
+    r"\b(?:with|has|have)\s+(?:an?\s+|any\s+)?(?P<with>[^?.!,]+?)\s*\?\s*$", re.IGNORECASE)
+_PHRASE_TAIL = re.compile(r"\s+(?:too|as well|also|on it|on them|in it|in them|built in|included|please)\s*$",
+                          re.IGNORECASE)
+
+
+def clauses(product: Product) -> list[str]:
+    """The product's own statements: its title, each clause of its description ("4 elements", "up to 48MB/sec.
+    data transfer rate"), each attribute as "name: values". What it says is data, never instructions."""
+    parts = [product.title]
+    for piece in re.split(r"\s*[;•\n|]\s*|(?<=[a-z0-9)][.!?])\s+(?=[A-Z])", product.description or ""):
+        piece = piece.strip(" .")
+        if piece and len(piece) <= 300:
+            parts.append(piece)
+    parts += [f"{key.replace('_', ' ')}: {', '.join(product.attribute_values(key))}" for key in product.attributes
+              if product.attribute_values(key)]
+    return parts
+
+
+def _words_of(phrase: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", phrase.lower()) if w not in _FILLER or w.isdigit()]
+
+
+def find_phrase(product: Product, phrase: str) -> str | None:
+    """The first clause of the product's text that holds every word of `phrase` (a plural or a hyphen makes no
+    difference: "caller ID" is in "call-waiting caller ID"), else None."""
+    words = _words_of(phrase)
+    if not words:
+        return None
+    for clause in clauses(product):
+        said = set(re.findall(r"[a-z0-9]+", clause.lower()))
+        said |= {w[:-1] for w in said if w.endswith("s")} | {w[:-2] for w in said if w.endswith("es")}
+        if all(w in said or w.rstrip("s") in said or (len(w) >= 5 and any(s.startswith(w) for s in said))
+               for w in words):  # "speaker" is in "Speakerphone"
+            return clause
+    return None
+
+
+def asked_count(text: str) -> str | None:
+    """'how many elements does it have?' -> 'elements' (pieces and pack sizes have their own aspects)."""
+    match = _COUNT_QUESTION.search(text)
+    if not match or re.search(ASPECTS["piece_count"] + "|" + ASPECTS["pack_count"], text.lower()):
+        return None
+    words = [w for w in match[1].lower().split() if w not in _FILLER]
+    return words[0] if words else None
+
+
+def asked_properties(text: str) -> list[str]:
+    lowered = text.lower()
+    return [prop for prop, (asks, _) in PROPERTIES.items() if re.search(asks, lowered)]
+
+
+def asked_feature(text: str) -> str | None:
+    """'does the first one have caller ID?' -> 'caller ID'; 'is there a timer?' -> 'timer'."""
+    match = _FEATURE_QUESTION.search(text)
+    if not match:
+        return None
+    phrase = _PHRASE_TAIL.sub("", next(g for g in match.groups() if g).strip())
+    return phrase if _words_of(phrase) and len(phrase) <= 60 else None
+
+
+def count_in_text(product: Product, noun: str) -> tuple[int, str] | None:
+    """'4 elements' for 'elements', '12-Cup' for 'cups': the number the text puts before the noun, and where."""
+    stem = re.escape(noun.lower().rstrip("s")[:max(3, len(noun) - 2)])
+    pattern = re.compile(rf"\b(\d{{1,4}}|{'|'.join(_NUMBER_WORDS)})\s*-?\s*(?:[a-z-]+\s+){{0,2}}?{stem}[a-z()]*",
+                         re.IGNORECASE)
+    for clause in clauses(product):
+        match = pattern.search(clause)
+        if match:
+            value = match[1].lower()
+            return (int(value) if value.isdigit() else _NUMBER_WORDS[value]), clause
+    return None
+
+
+def property_clause(product: Product, prop: str) -> str | None:
+    states = re.compile(PROPERTIES[prop][1])
+    said = [clause for clause in clauses(product) if states.search(clause)]
+    with_number = [clause for clause in said if re.search(r"\d", clause) and clause != product.title]
+    return (with_number or said or [None])[0]
+
+
+def _count_answer(product: Product, name: str, noun: str) -> str:
+    found = count_in_text(product, noun)
+    if found is None:
+        return f"The product data does not say how many {noun} the {name} has."
+    return f"The {name} has {found[0]} {noun} (its data says “{found[1]}”)."
+
+
+def _property_answer(product: Product, name: str, prop: str) -> str:
+    clause = property_clause(product, prop)
+    label = _PROPERTY_NAMES.get(prop, prop)
+    if clause is None:
+        return f"The product data does not give the {name}'s {label}, so I can't say."
+    return f"On {label}, the {name}'s data says: “{clause}”."
+
+
+def _feature_answer(product: Product, name: str, phrase: str) -> str:
+    clause = find_phrase(product, phrase)
+    if clause is None:
+        return f"The product data does not say whether the {name} has {phrase}; I would not count on it."
+    where = "title" if clause == product.title else "data"
+    return f"Yes: the {name}'s {where} lists it: “{clause}”."
 
 
 def _asked_words(query: str, product: Product) -> list[str]:
@@ -104,6 +252,13 @@ def _aspect(aspect: str, product: Product, name: str) -> str:
                 values = [next(group for group in match.groups() if group)]
                 break
     label = _ASPECT_NAMES.get(aspect, aspect)
+    if not values and aspect in ("color", "material"):  # "Brown metal mug": the words its own text uses
+        lexicon = COLORS if aspect == "color" else MATERIALS
+        said = [(word, clause) for clause in clauses(product) for word in lexicon
+                if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", clause.lower())]
+        if said:
+            words = list(dict.fromkeys(lexicon[w] if isinstance(lexicon, dict) else w for w, _ in said))
+            return f"The {name}'s own text says {', '.join(words)}: “{said[0][1]}”."
     if not values:
         return f"The product data does not list the {name}'s {label}."
     if aspect == "piece_count":
@@ -112,6 +267,10 @@ def _aspect(aspect: str, product: Product, name: str) -> str:
         return f"The {name} comes in a pack of {values[0]}."
     if aspect == "age_range":
         return f"The {name} is for ages {', '.join(values)}."
+    if aspect == "material":
+        return f"The {name} is made of {', '.join(values)}."
+    if aspect == "color":
+        return f"The {name} comes in {' and '.join(values) if len(values) == 2 else ', '.join(values)}."
     return f"The {name} comes in {aspect} {', '.join(values)}."
 
 

@@ -29,7 +29,7 @@ from .cart import add_to_cart, change_cart, continued, is_cart_change, view_cart
 from .chitchat import ChitchatFindings
 from .compare import compare
 from .context import SEARCH_ACTIONS, RouteContext
-from .pick import pick
+from .pick import pick, pick_by_text
 from .policy import policy
 from .product import product_question
 from .related import related
@@ -57,7 +57,12 @@ def route(context: RouteContext, intent: Intent, text: str) -> Findings:
         action, intent = "view_cart", intent.model_copy(update={"action": "view_cart"})
     if intent.sort != "relevance" and context.session.shown_ids and cues.asks_which(text):
         return pick(context, intent, text)  # "which one is the cheapest?"
-    if action in SEARCH_ACTIONS and context.asks_about_focus(text):  # "what sizes does it come in?"
+    if action in (*SEARCH_ACTIONS, "other", "product_question") and context.session.shown_ids:
+        picked = pick_by_text(context, intent, text)  # "which one fits a 55 inch TV?": by what their data says
+        if picked is not None:
+            return picked
+    if (action in SEARCH_ACTIONS or action == "other") and context.asks_about_shown(intent, text):
+        # "what sizes does it come in?", "what colours do they come in?", "what colour is the mug?"
         return product_question(context, intent.model_copy(update={"action": "product_question"}), text)
     if action in SEARCH_ACTIONS:
         more = action == "refine" and cues.wants_more(text) and context.session.intent is not None

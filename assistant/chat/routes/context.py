@@ -14,7 +14,7 @@ from tools.gifts import BABY_UNTIL, CHILD_UNTIL, recipient_age
 from tools.models import ProductResults
 
 from .. import cues
-from ..answers import ASPECTS
+from ..answers import ASPECTS, asked_count, asked_feature, asked_properties
 from ..sessions import Session
 
 SEARCH_ACTIONS = ("search", "recommend", "refine")
@@ -56,6 +56,79 @@ class RouteContext:
         return bool((self.session.focus_id or self.session.shown_ids) and cues.points_at_one(text) and
                     (text.rstrip().endswith("?") or any(re.search(p, text.lower()) for p in ASPECTS.values())))
 
+    def asks_about_shown(self, intent: Intent, text: str) -> bool:
+        """'what sizes?', 'what colours do they come in?', 'what colour is the mug?', 'what are the plates made
+        of?', 'does the first one have caller ID?': a question about a property of products, not a request for
+        others. A question that names a kind no shown product is answers too (the route finds it first)."""
+        lowered = text.lower().strip()
+        if self.asks_about_focus(text):
+            return True
+        if _WHICH_ONE.search(lowered):
+            return False  # "which one fits ...?": a pick among them (`pick`), not a property of one
+        noun = _named_noun(intent, lowered)
+        shown = bool(self.session.focus_id or self.session.shown_ids)
+        if not shown and not noun:
+            return False  # "what sizes do your tents come in?" with nothing shown: a search
+        aspects = [a for a in ("size", "color", "material", "piece_count", "pack_count", "age_range", "stock",
+                               *(("price",) if noun or self.described_shown(intent, text) else ()))
+                   if re.search(ASPECTS[a], lowered)]
+        wh = _WH_QUESTION.match(lowered)
+        if wh and (aspects or asked_count(text) or asked_properties(text)):
+            # "what size tent for four?" asks for tents; "what sizes?" and "what colour is the mug?" ask about one
+            return not any(re.search(rf"(?<![\w-]){re.escape(v.lower())}(?![\w-])", lowered)
+                           for v in intent.attributes.values())
+        return shown and bool(cues.ordinals(text) or _PLURAL.search(lowered)) and \
+            bool(asked_feature(text) or asked_properties(text) or aspects)
+
+    def asked_about(self, intent: Intent, text: str) -> list[Product]:
+        """The products a question is about: those pointed at (a position, an id, 'the blue one', 'it'), else a
+        shown product the question names ('the mug'), else all shown for 'they' or no pointer at all, else the
+        product in focus when the question names a part of it ('the plates'). Empty: none shown fits."""
+        lowered = text.lower()
+        ids = [pid for pid in (self.pointed_ids(intent, text)) if pid in self.session.shown_ids or
+               (intent.reference and pid == intent.reference.product_id)]
+        if ids:
+            return [p for p in (self.product(pid) for pid in ids[:3]) if p is not None]
+        described = self.described_shown(intent, text)
+        if described:
+            return described[:1]
+        shown = [p for p in (self.product(pid) for pid in self.session.shown_ids) if p is not None]
+        if cues.points_at_one(text) and (self.session.focus_id or shown):  # "how much was it before the sale?"
+            product = self.referenced(intent, text)
+            return [product] if product else []
+        noun = _named_noun(intent, lowered)
+        if noun:
+            named = [p for p in shown if _has_word(p.title, noun)]
+            if named:
+                return named[:1] if not _PLURAL.search(lowered) else named[:3]
+            focus = self.product(self.session.focus_id) if self.session.focus_id else (shown[0] if shown else None)
+            if focus is not None and _has_word(" ".join([focus.title, focus.description]), noun):
+                return [focus]  # "what are the plates made of?" about a flat iron with "floating plates"
+            return []
+        if cues.points_at_one(text) or not shown:
+            product = self.referenced(intent, text)
+            return [product] if product else []
+        if _PLURAL.search(lowered):  # "what colours do they come in?"
+            return _distinct(shown)[:3]
+        # "what sizes?": the product talked about last, else the top pick
+        product = self.product(self.session.focus_id) if self.session.focus_id else shown[0]
+        return [product] if product else []
+
+    def described_shown(self, intent: Intent, text: str) -> list[Product]:
+        """'the blue one', 'the metal one': shown products with the attribute value the message names."""
+        lowered = text.lower()
+        named = [value.lower() for value in intent.attributes.values()
+                 if re.search(rf"\b{re.escape(value.lower())}\s+(?:one|ones)\b", lowered)]
+        if not named:
+            return []
+        found = []
+        for pid in self.session.shown_ids:
+            product = self.product(pid)
+            if product and all(value in [v for key in product.attributes for v in product.attribute_values(key)]
+                               or _has_word(product.title, value) for value in named):
+                found.append(product)
+        return found
+
     def pointed_ids(self, intent: Intent, text: str) -> list[str]:
         """Every shown product the message names: by position, by id, by brand."""
         shown = self.session.shown_ids
@@ -77,6 +150,9 @@ class RouteContext:
             return self.product(intent.reference.product_id)
         if intent.reference and intent.reference.ordinal is not None:
             return None  # a position among products that are not (or no longer) shown
+        described = self.described_shown(intent, text)  # "the blue one"
+        if len(described) == 1:
+            return described[0]
         if session.focus_id and cues.points_at_one(text):
             return self.product(session.focus_id)
         matching = self.matching_shown(intent)
@@ -101,6 +177,39 @@ class RouteContext:
     def _brand(self, product_id: str) -> str | None:
         product = self.product(product_id)
         return product.brand if product else None
+
+
+_WH_QUESTION = re.compile(r"^\W*(?:(?:and|so|ok(?:ay)?|also|but|then)\W+)?(?:what|which|how)\b")
+_WHICH_ONE = re.compile(r"\bwhich(?:\s+one|\s+ones|\s+of\s+(?:them|these|those|the\s+\w+))\b")
+_PLURAL = re.compile(r"\b(?:they|them|these|those|both|each|all of them|either)\b")
+
+
+def _named_noun(intent: Intent, lowered: str) -> str | None:
+    """The kind of product this message itself names after 'the' ('what colour is the mug?' -> 'mug')."""
+    for words in (intent.product_type or "", *re.findall(r"\bthe\s+([a-z][a-z-]+)\b", lowered)):
+        head = words.split()[-1] if words.split() else ""
+        if head and head not in _NOT_NOUNS and re.search(rf"\bthe\s+(?:[a-z-]+\s+)?{re.escape(head)}\b", lowered):
+            return head
+    return None
+
+
+_NOT_NOUNS = frozenset("one ones first second third fourth fifth last other same data product products item items "
+                       "price cost size sizes colour color colours colors material fabric sale discount box pack "
+                       "package store shop warranty delivery shipping order cart data description picture "
+                       "photo".split())
+
+
+def _has_word(text: str, word: str) -> bool:
+    stem = re.escape(word.lower().rstrip("s"))
+    return bool(re.search(rf"\b{stem}(?:s|es)?\b", text.lower()))
+
+
+def _distinct(products: list[Product]) -> list[Product]:
+    """One product per title: a size or colour of the same item is the same answer."""
+    seen: dict[str, Product] = {}
+    for product in products:
+        seen.setdefault(product.title.lower(), product)
+    return list(seen.values())
 
 
 def is_gift(intent: Intent) -> bool:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from retrieval.intent import Intent
@@ -22,6 +22,7 @@ from .search import search
 class ProductFindings(Findings):
     product: Product | None = None
     answer: str = ""
+    others: list[Product] = field(default_factory=list)  # "what colours do they come in?": the rest asked about
 
     route: ClassVar[str] = "product"
 
@@ -29,12 +30,12 @@ class ProductFindings(Findings):
         return True
 
     def named_products(self) -> list[ProductCard | Product]:
-        return [*self.products, *([self.product] if self.product else [])]
+        return [*self.products, *([self.product] if self.product else []), *self.others]
 
     def detail_facts(self) -> list[str]:
         lines = [f"Answer from the product data: {self.answer}"] if self.answer else []
-        if self.product is not None:
-            lines.append(f"Description: {self.product.description}")
+        for product in [*([self.product] if self.product else []), *self.others]:
+            lines.append(f"Description{f' of {product.title}' if self.others else ''}: {product.description}")
         return lines
 
     def template(self, message: str) -> str:
@@ -47,10 +48,21 @@ def product_findings(product: Product, intent: Intent, text: str) -> ProductFind
 
 
 def product_question(context: RouteContext, intent: Intent, text: str) -> Findings:
-    product = context.referenced(intent, text)
-    if product is None:
+    asked = context.asked_about(intent, text)
+    if not asked:
         if intent.product_type or intent.category or intent.brands:  # "do you have waterproof tents?"
-            return search(context, intent.model_copy(update={"action": "search"}))
+            found = search(context, intent.model_copy(update={"action": "search"}))
+            top = context.product(found.products[0].id) if found.products else None
+            if top is not None and context.asks_about_shown(intent, text):
+                # "what colour is the mug?" with no mug shown: the mug found, and the answer about it
+                context.session.focus(top.id)
+                return product_findings(top, intent, text)
+            return found
         return ClarifyFindings(intent)
+    product = asked[0]
     context.session.focus(product.id)
-    return product_findings(product, intent, text)
+    if len(asked) == 1:
+        return product_findings(product, intent, text)
+    answers = [answer_product_question(p, intent, text) for p in asked]  # "what colours do they come in?"
+    return ProductFindings(intent, products=[product_card(p) for p in asked], product=product,
+                           answer=" ".join(answers), others=asked[1:])

@@ -49,6 +49,8 @@ class SearchFindings(Findings):
         pick = f"The top pick is the {wording.name(first)} at {wording.price(first.price)}"
         if first.reasons:
             pick += f" ({first.reasons[0]})"
+        if not first.in_stock:  # shown because it matches; the shopper should not find out at checkout
+            pick += ", but it is out of stock right now"
         verb = "is" if len(cards) == 1 and not self.more else "are"
         return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{self._unsorted_note()}"
 
