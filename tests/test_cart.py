@@ -288,6 +288,19 @@ def test_both_means_the_two_talked_about_last_and_all_of_them_every_one_shown(se
     assert lines(session.cart) == [("TEN-1", 1), ("LAM-1", 1), ("MAT-1", 1)]
 
 
+def test_both_when_one_is_in_the_cart_already_adds_the_other(session):
+    shown(session, TENT, LAMP)
+    session.add_to_cart(TENT, 1)
+    say(session, "add both")
+    assert lines(session.cart) == [("TEN-1", 1), ("LAM-1", 1)]
+
+
+def test_the_colour_one_no_shown_product_has_is_asked_about_without_a_search(session):
+    shown(session, BLACK_MUG, TENT)  # FakeSearch fails the test if the catalog is searched
+    findings = say(session, "add the green one")
+    assert session.cart.lines == [] and [card.id for card in findings.products] == ["MUG-B", "TEN-1"]
+
+
 def test_a_new_list_forgets_what_was_talked_about_before_it(session):
     shown(session, TENT, LAMP)
     session.mention([TENT.id, LAMP.id])

@@ -64,9 +64,9 @@ SORT_WORDS = (
     (re.compile(r"\b(?:newest|latest)\b", re.IGNORECASE), "newest", False),
 )
 # "and the second one", "also that one": the same cart action as the message before, on other products
-CONTINUE_RE = re.compile(r"^\s*(?:oh,?\s+)?(?:and|also|plus)(?:\s+also)?\b(?=.*\b(?:one|ones|it|that|this|them|"
-                         r"those|these|both)\b|.*\b(?:first|second|third|fourth|fifth|last|other)\b)(?!.*\?\s*$)",
-                         re.IGNORECASE)
+CONTINUE_RE = re.compile(r"^\s*(?:oh,?\s+)?(?:and|also|plus)(?:\s+also)?\s+(?:(?:the|that|this)\s+)?(?:[\w'-]+\s+){0,3}?"
+                         r"(?:one|ones|it|that|this|them|those|these|both|first|second|third|fourth|fifth|last|other)"
+                         r"(?:\s+(?:one|too|as well|please|also))*\s*[.!]*\s*$", re.IGNORECASE)
 TAKE_RE = re.compile(r"^\s*(?:ok(?:ay)?,?\s+|great,?\s+|then\s+)?i(?:'ll| will|'d like to| would like to| want to)?\s+"
                      r"(?:take|buy|get|order)\b(?!\s+a\s+look)", re.IGNORECASE)
 THANKS_RE = re.compile(r"\b(?:thanks?|thank you|thx|cheers|great|perfect)\b", re.IGNORECASE)

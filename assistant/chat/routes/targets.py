@@ -38,10 +38,13 @@ third fourth fifth last other now also back again thanks thank too really sorry 
 i'd i'm ill id im let's lets will like love buy purchase grab go with for me us we yes yeah yep sure great perfect
 cool nice good fine then same well as both each every another extra cheaper cheapest expensive most least priciest
 pricier dearer dearest lower lowest higher highest priced price rated best better top newest newer latest reviewed
-of is are was be have has there here what which think guess maybe also plus oh hey hi so right""".split())
+of is are was be have has there here what which think guess maybe also plus oh hey hi so right couple few some
+several dozen half lot lots bunch thing things stuff product products ahead sounds looks that's it's lovely awesome
+excellent""".split())
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
 _OF_THEM = re.compile(r"\bof\s+(?:them|these|those)\b", re.IGNORECASE)
+_THE_X_ONE = re.compile(r"\b(?:the|that|this)\s+(?:[\w'-]+\s+){1,3}ones?\b", re.IGNORECASE)  # "the black one"
 _SPELLINGS = {"gray": "grey", "colour": "color"}
 
 
@@ -108,9 +111,13 @@ def add_targets(context: RouteContext, intent: Intent, text: str) -> Targets:
     if several is not None:
         return _several(context, shown, several)
     if words:
-        found = _named(context, shown, words)
-        if found.products or found.ask or not cues.points_at_one(text):
+        pronoun = cues.points_at_one(text)  # "add this lamp", "add it in blue"
+        one = bool(_THE_X_ONE.search(text))  # "the black one": one of those shown, not a catalog search
+        found = _named(context, shown, words, lookup=not (pronoun or one))
+        if found.products or found.ask:
             return found
+        if not pronoun:  # words that fit nothing: ask (among those shown, for "the blue one")
+            return Targets(ask=shown) if one else found
     if session.focus_id and _OF_THEM.search(text):  # "add 10 of them": a quantity of the product in focus
         product = context.product(session.focus_id)
         return Targets([product] if product else [])
@@ -141,6 +148,12 @@ def _pair(context: RouteContext, shown: list[Product]) -> list[Product] | None:
     return shown if len(shown) == 2 else None
 
 
+def _not_in_cart(context: RouteContext, products: list[Product]) -> list[Product]:
+    """'Add both' when one of them is in the cart already: the other (not a second of that one)."""
+    held = {line.product_id for line in context.session.cart.lines}
+    return [p for p in products if p.id not in held] or products
+
+
 def _pick(context: RouteContext, shown: list[Product], words: list[str], sort: str, comparative: bool) -> Targets:
     """'the cheaper one' (of two), 'the cheapest journal' (of those shown that the words name, else the catalog's)."""
     if comparative:
@@ -165,10 +178,10 @@ def _value(product: Product, sort: str):
 
 def _several(context: RouteContext, shown: list[Product], several: str) -> Targets:
     if several == "all":
-        return Targets(shown)
+        return Targets(_not_in_cart(context, shown))
     pair = _pair(context, shown)
     if pair is not None:
-        return Targets(pair)
+        return Targets(_not_in_cart(context, pair))
     if several == "them":  # "add them" after one product talked about, or one shown
         focus = context.product(context.session.focus_id) if context.session.focus_id else None
         if focus is not None or len(shown) == 1:
@@ -176,9 +189,10 @@ def _several(context: RouteContext, shown: list[Product], several: str) -> Targe
     return Targets(ask=shown)
 
 
-def _named(context: RouteContext, shown: list[Product], words: list[str]) -> Targets:
+def _named(context: RouteContext, shown: list[Product], words: list[str], lookup: bool = True) -> Targets:
     """The one product every naming word fits: among those shown, then those talked about, then the cart's lines,
-    then a catalog search; several fit: ask which."""
+    then (`lookup`: the message names a product, "a wooden shelf", rather than pointing at one, "the blue one") a
+    catalog search; several fit: ask which."""
     session = context.session
     pools = (shown, _products(context, session.mentioned_ids),
              _products(context, (line.product_id for line in session.cart.lines)))
@@ -186,7 +200,7 @@ def _named(context: RouteContext, shown: list[Product], words: list[str]) -> Tar
         fits = [p for p in pool if names(p, words)]
         if fits:
             return Targets(fits) if len(fits) == 1 else Targets(ask=fits)
-    fits = _catalog(context, words)
+    fits = _catalog(context, words) if lookup else []
     if len(fits) == 1:
         return Targets(fits)
     return Targets(ask=fits[:context.results], unknown="" if fits else " ".join(words))
