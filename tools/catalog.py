@@ -105,8 +105,16 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     wanted_words = [*soft.values(), *args.features]
     if wanted_words:  # the products whose own text states the soft values and features first, in their order
         chosen = sorted(chosen, key=lambda pair: -sum(states(pair[1], value) for value in wanted_words))
+        stating_all = [pair for pair in chosen if all(states(pair[1], value) for value in wanted_words)]
+        if len(stating_all) >= 2:  # "cordless handsets": where some say it, those that do not are not asked for
+            chosen = stating_all
     if args.age is not None:  # then those that say they suit the age
         chosen = sorted(chosen, key=lambda pair: age_fits(pair[1], args.age) is not True)
+    saying_all = [pair for pair in chosen if states(pair[1], args.query)]
+    if args.sort != "relevance" and len(saying_all) >= min(args.k, 3) or _shown_said_all(shop, args):
+        # "Nintendo DS games, cheapest first": the cheapest of those that say it all; "show me more" after
+        # products that said it all: the rest of those (maybe none), not what merely resembles them
+        chosen = saying_all
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     return ProductResults(query_id=query_id, request=request, products=[
@@ -114,12 +122,17 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         for hit, product in chosen])
 
 
+def _shown_said_all(shop: Shop, args: SearchProductsArgs) -> bool:
+    shown = [shop.search.get_product(pid) for pid in args.exclude_ids[-args.k:]]
+    return bool(shown) and all(p is not None and states(p, args.query) for p in shown)
+
+
 def states(product: Product, value: str) -> bool:
     """Whether a product states a value in its attributes or its text: '500 piece' in "500-Piece Puzzle",
     '55 in' in '55" Class TV'."""
     words = _words(value)
-    text = _words(" ".join([_text(product), *(v for key in product.attributes
-                                              for v in product.attribute_values(key))]))
+    text = _words(" ".join([_text(product), _path(product), *(v for key in product.attributes
+                                                              for v in product.attribute_values(key))]))
     return bool(words) and all(word in text for word in words)
 
 

@@ -82,9 +82,11 @@ def read_product_type(message: Message, vocabulary: CatalogVocabulary | None
     if inside and vocabulary is not None:
         # the words around the category's name must fit its products: "flat iron" is no clothes iron, "tv wall
         # mounts" are no TVs
+        # ("dog toys" names both 'Dogs' and 'Toys': the deeper one, as below)
+        named_by_head = any(c.last == last for c in inside)
         inside = [c for c in inside if c.confidence < PART or not (
             vocabulary.said_elsewhere(c.value, message.words[c.first - 1], message.words[c.last - 1])
-            if c.last == last and c.first > first else c.last != last and vocabulary.titles_disagree(
+            if c.last == last and c.first > first else not named_by_head and vocabulary.titles_disagree(
                 c.value, " ".join(message.words[i] for i in range(first, last) if not c.first <= i < c.last)))]
     if inside:  # the most specific: "hiking backpack" is Backpacks, "dog toys" is Dogs
         best = max(inside, key=lambda c: (depth.get(c.value, 1), c.first))

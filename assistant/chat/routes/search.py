@@ -57,7 +57,7 @@ class SearchFindings(Findings):
     def _unsorted_note(self) -> str:
         """A sort the products cannot follow, said plainly: a feed without ratings has no "best rated"."""
         if self.intent.sort == "rating" and not any(card.rating is not None for card in self.products):
-            return " None of them has customer ratings or reviews in the store's data, so they are in order of " \
+            return " The store's data has no customer ratings or reviews for them, so they are in order of " \
                    "relevance, not rating."
         return ""
 
@@ -73,8 +73,11 @@ def search(context: RouteContext, intent: Intent, more: bool = False, relative: 
     session = context.session
     searched = same_kind(context, intent) if relative else intent
     results = context.search(searched, exclude_ids=session.seen_ids if more else [])
+    # a new order of the same request ("cheapest first") is not a new request: "show me more" still skips it all
+    reordered = session.intent is not None and intent.sort != session.intent.sort and \
+        intent.model_copy(update={"sort": session.intent.sort, "action": session.intent.action}) == session.intent
     session.set_request(intent)
-    session.show(results.products, more=more)
+    session.show(results.products, more=more or reordered)
     kind = MoreFindings if more else SearchFindings
     return kind(intent, products=results.products, query_id=results.query_id, results=results, relative=relative)
 

@@ -1,0 +1,88 @@
+"""Searches on real catalogs (Shopify home export, Best Buy marketplace, Google merchandise feed), through the
+real pipeline: what the shopper says about a gift's recipient steers the search, "not X" rules out the store's
+own category for X, a sort orders the products that say what was asked, a wanted feature leaves out those that
+do not say it (issue 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from chat_helpers import Conversation
+from test_real_catalog_chat import real_store
+
+CATALOGS = Path(__file__).parent / "data" / "catalogs"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, embedder):
+    services = real_store(tmp_path_factory.mktemp("shopify"), embedder, CATALOGS / "shopify_packt_home.csv")
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def electronics(tmp_path_factory, embedder):
+    services = real_store(tmp_path_factory.mktemp("bestbuy"), embedder, CATALOGS / "bestbuy_marketplace.csv")
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def merch(tmp_path_factory, embedder):
+    services = real_store(tmp_path_factory.mktemp("google"), embedder, CATALOGS / "google_retail_products.jsonl")
+    yield services
+    services.close()
+
+
+def categories(store, response) -> list[list[str]]:
+    return [store.retriever.get_product(card.id).category for card in response.products]
+
+
+def test_an_interest_narrows_a_gift_search_to_what_fits_it(home):
+    talk = Conversation(home.chat)
+    talk.say("a housewarming present for my sister under $30")
+    garden = talk.say("she loves gardening")
+    assert len(garden.products) >= 2 and all(card.price <= 30 for card in garden.products)
+    assert all("Outdoor" in path for path in categories(home, garden))  # no cabinets or tables as filler
+
+
+def test_a_gift_for_an_interest_the_store_has_no_word_for_finds_what_is_close(home):
+    talk = Conversation(home.chat)
+    coffee = talk.say("a gift for my dad, he drinks a lot of coffee")
+    assert coffee.products and coffee.products[0].id in {"metal-mug", "ceramic-pitcher"}
+
+
+def test_not_a_category_leaves_out_what_the_store_files_under_it(merch):
+    talk = Conversation(merch.chat)
+    first = talk.say("youtube")
+    assert any("Apparel" in path for path in categories(merch, first))
+    rest = talk.say("not apparel")
+    assert rest.products and not any("Apparel" in path for path in categories(merch, rest))
+
+
+def test_a_sort_orders_the_products_that_say_what_was_asked_not_what_resembles_them(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("Nintendo DS games")
+    for message, pick in (("cheapest first", min), ("most expensive first", max)):
+        ordered = talk.say(message)
+        titles = [card.title for card in ordered.products]
+        assert len(titles) >= 3 and all(title.endswith("Nintendo DS") for title in titles), titles  # no 3DS, Wii
+        assert ordered.products[0].price == pick(card.price for card in ordered.products)
+    more = talk.say("show me more")
+    assert all(card.title.endswith("Nintendo DS") for card in more.products)
+
+
+def test_a_wanted_feature_leaves_out_the_products_that_do_not_say_it(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("a corded phone under $100")
+    cordless = talk.say("what about cordless handsets?")
+    paths = categories(electronics, cordless)
+    assert len(paths) >= 2 and all("cordless" in (card.title + " ".join(path)).lower()
+                                   for card, path in zip(cordless.products, paths))
+
+
+def test_best_rated_over_a_feed_without_ratings_says_there_are_none(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("Nintendo DS games")
+    assert "no customer ratings" in talk.say("best rated").reply
