@@ -338,3 +338,13 @@ def test_a_top_pick_that_is_out_of_stock_says_so(home):
     talk.say("a watering can")
     metal = talk.say("not plastic")
     assert metal.products and not metal.products[0].in_stock and "out of stock" in metal.reply
+
+
+def test_back_to_the_colour_one_finds_a_product_talked_about_before_the_last_list(home):
+    talk = Conversation(home.chat)
+    talk.say("a watering can")
+    blue = talk.say("under $15").products  # one result: talked about
+    assert [card.id for card in blue] == ["plastic-watering-can"]
+    talk.say("gardening gloves")
+    answer = talk.say("back to the blue one, how much is it?")
+    assert f"${blue[0].price:,.2f}" in answer.reply and [card.id for card in answer.products] == [blue[0].id]

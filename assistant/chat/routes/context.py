@@ -115,14 +115,19 @@ class RouteContext:
         return [product] if product else []
 
     def described_shown(self, intent: Intent, text: str) -> list[Product]:
-        """'the blue one', 'the metal one': shown products with the attribute value the message names."""
+        """'the blue one', 'the metal one': shown products with the attribute value the message names, else
+        products talked about earlier ('back to the blue one' after a single result that was blue)."""
         lowered = text.lower()
         named = [value.lower() for value in intent.attributes.values()
                  if re.search(rf"\b{re.escape(value.lower())}\s+(?:one|ones)\b", lowered)]
         if not named:
             return []
         found = []
-        for pid in self.session.shown_ids:
+        shown = self.session.shown_ids
+        earlier = [pid for pid in reversed(self.session.mentioned_ids) if pid not in shown]
+        for pid in [*shown, *earlier]:
+            if found and pid not in shown:
+                break  # one on show is meant before one talked about earlier
             product = self.product(pid)
             if product and all(value in [v for key in product.attributes for v in product.attribute_values(key)]
                                or _has_word(product.title, value) for value in named):
