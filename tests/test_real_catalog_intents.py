@@ -90,3 +90,14 @@ def test_ruling_out_a_category_by_another_word_rules_out_the_stores_name_for_it(
 ])
 def test_what_a_person_does_is_no_product(shopify, text, product_type):
     assert extract_intent(text, shopify).product_type == product_type
+
+
+def test_ruling_out_kids_rules_out_every_word_stores_use_for_childrens_lines(merch):
+    intent = extract_intent("no kids' sizes", merch)
+    assert intent.attributes == {}  # "sizes" is no size S
+    assert {"youth", "toddler", "infant"} <= set(intent.exclude.terms)
+
+
+@pytest.mark.parametrize("text, category", [("something for the garden", "Outdoor"), ("outdoor things", "Outdoor")])
+def test_department_words_name_the_stores_department(shopify, text, category):
+    assert extract_intent(text, shopify).category == category

@@ -86,3 +86,24 @@ def test_best_rated_over_a_feed_without_ratings_says_there_are_none(electronics)
     talk = Conversation(electronics.chat)
     talk.say("Nintendo DS games")
     assert "no customer ratings" in talk.say("best rated").reply
+
+
+def test_a_gift_for_a_pet_looks_at_pet_products(merch):
+    dog = Conversation(merch.chat).say("something for my dog")
+    assert len(dog.products) >= 2 and all("pet" in card.title.lower() for card in dog.products)
+
+
+def test_a_category_named_by_one_word_takes_all_of_it_and_show_me_more_goes_on(home):
+    talk = Conversation(home.chat)
+    first = talk.say("something for the garden")
+    more = talk.say("show me more")
+    assert len(first.products) == 5 and more.products  # 7 products are 'Outdoor'
+    assert all("Outdoor" in path for path in categories(home, first) + categories(home, more))
+    assert not {card.id for card in first.products} & {card.id for card in more.products}
+
+
+def test_cheaper_keeps_the_kind_not_the_whole_department(home):
+    talk = Conversation(home.chat)
+    talk.say("a lamp under $100")
+    cheaper = talk.say("cheaper")
+    assert cheaper.products and all("lamp" in card.title.lower() for card in cheaper.products)

@@ -65,6 +65,8 @@ class SearchProductsArgs(BaseModel):
                                                                      "it are left out, those that include it first.")
     browse: bool = Field(default=False, description="A broad request (a gift idea, not a product): show the best "
                                                     "of what the query finds rather than only close matches.")
+    whole_category: bool = Field(default=False, description="The query only names the category ('garden' for "
+                                                            "'Outdoor'): every product in it is a match.")
     k: int = Field(default=5, ge=1, le=20)
 
 
@@ -94,7 +96,8 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     worded = any(hit.bm25_rank is not None and is_match(hit, best) for hit in response.results)
     for hit in response.results:
         product = shop.search.get_product(hit.id) \
-            if hit.id not in skip and is_match(hit, best, args.browse, worded) else None
+            if hit.id not in skip and (args.whole_category and args.category or is_match(hit, best, args.browse, worded)) \
+            else None
         if product is None or any(term in _text(product) or term in _path(product) for term in unwanted):
             continue
         if args.age is not None and age_fits(product, args.age) is False:

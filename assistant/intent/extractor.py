@@ -98,7 +98,7 @@ def _build_intent(message: Message, vocabulary: CatalogVocabulary | None, contex
         confidence["category"] = next(c.confidence for c in message.claims if c.kind == "category"
                                       and c.value == category)
     brands, features = found.brands, found.features
-    exclude = Exclusions(brands=found.excluded_brands, terms=list(dict.fromkeys(message.excluded_terms)),
+    exclude = Exclusions(brands=found.excluded_brands, terms=_with_audience_kin(message.excluded_terms),
                          attributes=found.excluded_attributes)
     if exclude.terms:
         confidence["exclude"] = min(confidence.get("exclude", 1.0), 0.75)
@@ -142,6 +142,13 @@ class _ClaimedFields:
 
 
 _SORT_KEYS = frozenset(p for p in lex.SORT_PHRASES if p.startswith(("by ", "sort", "sorted", "order")))
+
+
+def _with_audience_kin(terms: list[str]) -> list[str]:
+    """"no kids' sizes" rules out what stores call youth, toddler, infant and baby too."""
+    kin = [word for term in terms if lex.CHILD_AUDIENCE & set(split_words(term))
+           for word in lex.CHILD_AUDIENCE_TERMS]
+    return list(dict.fromkeys([*terms, *kin]))
 
 
 def _claimed_fields(message: Message, vocabulary: CatalogVocabulary | None,

@@ -351,7 +351,8 @@ PRODUCT_TYPE_SYNONYMS: dict[str, str] = {
     "daypack": "backpacks", "head torch": "headlamps", "head lamp": "headlamps", "bbq grill": "gas grills",
     "propane grill": "gas grills", "ice chest": "coolers", "cooler box": "coolers",
     # department words of real stores (Shopify 'Outdoor', Google merchandise 'Apparel', 'Office')
-    "outside": "outdoor", "outdoors": "outdoor", "inside": "indoor", "clothes": "apparel", "clothing": "apparel",
+    "outside": "outdoor", "outdoors": "outdoor", "garden": "outdoor", "yard": "outdoor", "patio": "outdoor",
+    "inside": "indoor", "living room": "indoor", "clothes": "apparel", "clothing": "apparel",
     "desk": "office",
 }
 # Words that never name a product type on their own ("something", "gift", "ones").
@@ -371,6 +372,10 @@ AUDIENCE_WORDS = frozenset({
     "men", "mens", "man", "women", "womens", "woman", "ladies", "lady", "kids", "kid", "boys", "boy", "girls",
     "girl", "toddler", "toddlers", "unisex", "adult", "adults", "teens", "teen", "youth", "children", "childrens",
     "child", "junior", "juniors", "gents", "mans", "womans"})
+# Words for children's lines: ruling one out rules out all ("no kids' sizes": no Youth, Toddler or Infant tees).
+CHILD_AUDIENCE = frozenset({"kids", "kid", "children", "childrens", "child", "youth", "toddler", "toddlers",
+                            "infant", "infants", "baby", "babies", "junior", "juniors"})
+CHILD_AUDIENCE_TERMS = ("kid", "child", "youth", "toddler", "infant", "baby", "babies", "junior")  # as substrings
 # Adjectives that describe rather than name: kept in the query, never part of the product type.
 DESCRIPTIVE_WORDS = frozenset({
     "good", "great", "nice", "best", "better", "cute", "pretty", "beautiful", "comfortable", "comfy", "cool",
@@ -416,7 +421,7 @@ _NUM = rf"(?:(?:\d+\s+)?\d+/\d+|\d+(?:\.\d+)?|{NUMBER_WORDS})"
 _NAMED_SIZES = "|".join(re.escape(s) for s in sorted([*LETTER_SIZES, *WORD_SIZES, *BED_SIZES], key=len, reverse=True))
 # "size 10", "size: 7.5 wide", "the size should be a 10", "size x-large", "size 34"
 SIZE_AFTER_CUE_RE = re.compile(
-    rf"\b(?:in\s+(?:a\s+)?)?(?:size|sz|sized?)\s*(?::|=|is|of|should be|must be|would be|needs to be|to be)?\s*"
+    rf"\b(?:in\s+(?:a\s+)?)?(?:size|sz|sized?)(?!s\b)\s*(?::|=|is|of|should be|must be|would be|needs to be|to be)?\s*"
     rf"(?:an?\s+)?(?P<value>(?:us\s+|uk\s+|eu\s+)?(?:{_NAMED_SIZES}|"
     rf"\d{{1,2}}(?:\.5)?(?:\s*1/2)?(?:\s*(?:c|y|t|w|m)\b)?|[a-c]\d|{NUMBER_WORDS})"
     rf"(?:\s*(?:wide|narrow|w|x-wide|extra wide|petite|tall|long|short|regular))?)\b")

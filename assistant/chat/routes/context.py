@@ -26,7 +26,10 @@ class RouteContext:
         self.session = session
         self.results = results
 
-    def search(self, intent: Intent, exclude_ids: list[str] | None = None, k: int | None = None) -> ProductResults:
+    def search(self, intent: Intent, exclude_ids: list[str] | None = None, k: int | None = None,
+               whole_category: bool = True) -> ProductResults:
+        """`whole_category`: a category the shopper named by one word ("a tv", "garden") takes all its products;
+        False where the category only keeps a move in the kind shown ("cheaper" lamps are not all of 'Indoor')."""
         request = intent.search_request(k or self.results)
         args = {**request.model_dump(include={"query", "min_price", "max_price", "brand", "exclude_brand",
                                               "category", "color", "size"}),
@@ -37,6 +40,8 @@ class RouteContext:
                 "exclude_ids": list(exclude_ids or []), "k": k or self.results}
         if not (intent.product_type or intent.category):
             args["browse"] = True  # "something for the garden": the best of what it finds, not only close matches
+        elif whole_category and intent.category and len((intent.product_type or "").split()) <= 1:
+            args["whole_category"] = True  # "a tv", "outdoor things": all of the category, "show me more" too
         if is_gift(intent):
             args |= gift_search(intent)
         return self.tools["search_products"].invoke(args)
@@ -221,6 +226,9 @@ def is_gift(intent: Intent) -> bool:
     return bool(intent.recipient or (intent.action == "recommend" and intent.occasion))
 
 
+PETS = frozenset({"dog", "cat", "puppy", "kitten", "pup", "pet"})
+
+
 def gift_search(intent: Intent) -> dict:
     """A gift request as search arguments: the recipient's age (products stating another age range are left
     out), words for what suits them when the request names no product ("a present for a 7 year old" looks at
@@ -233,7 +241,9 @@ def gift_search(intent: Intent) -> dict:
     # What they like ("she loves gardening") is the topic: then the occasion's and generic gift words only blur it.
     occasion = set((intent.occasion or "").lower().split())
     topic = [w for w in intent.query.split() if w.lower() not in occasion]
-    words = [*for_age, *([] if named or topic else ["toys", "games"] if for_age else ["gift"])]
+    pet = next((w for w in (intent.recipient or "").lower().split() if w in PETS), None)
+    generic = [pet, "pet"] if pet else ["toys", "games"] if for_age else ["gift"]  # "something for my dog": pet things
+    words = [*for_age, *([] if named or topic else generic)]
     query = " ".join(dict.fromkeys([*(topic if topic and not named else intent.query.split()), *words])) \
         or intent.search_request().query
     # Browsing always: "he drinks a lot of coffee" in a store without coffee looks at what is close (mugs).

@@ -72,7 +72,7 @@ def search(context: RouteContext, intent: Intent, more: bool = False, relative: 
            ) -> SearchFindings:
     session = context.session
     searched = same_kind(context, intent) if relative else intent
-    results = context.search(searched, exclude_ids=session.seen_ids if more else [])
+    results = context.search(searched, exclude_ids=session.seen_ids if more else [], whole_category=searched is intent)
     # a new order of the same request ("cheapest first") is not a new request: "show me more" still skips it all
     reordered = session.intent is not None and intent.sort != session.intent.sort and \
         intent.model_copy(update={"sort": session.intent.sort, "action": session.intent.action}) == session.intent
