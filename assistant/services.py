@@ -118,6 +118,13 @@ class Services:
         return open_event_store(self.settings.events_database_url)
 
     @cached_property
+    def keys(self):
+        """The API keys (assistant/keys.py), in the events database."""
+        from .keys import open_key_store
+
+        return open_key_store(self.settings.events_database_url)
+
+    @cached_property
     def sessions(self):
         from .chat.session_store import open_session_store
 
@@ -149,7 +156,7 @@ class Services:
 
     def close(self) -> None:
         """Close what was opened (parts never used were never opened)."""
-        for name in ("sessions", "events"):
+        for name in ("sessions", "events", "keys"):
             if name in self.__dict__:
                 self.__dict__[name].close()
 

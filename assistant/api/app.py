@@ -15,6 +15,7 @@ from ..config import Settings, get_settings
 from ..services import Services
 from . import catalog, chat, events, pages, policies
 from .errors import install_error_handlers
+from .headers import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, retriever: Retriever | None = None, warm_up: bool = False,
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     async def lifespan(app: FastAPI):
         built = services or Services(settings, retriever=retriever)
         # Open everything a request needs now: a broken database or catalog fails the start, not a shopper.
-        built.retriever, built.search, built.intent_parser, built.events, built.chat  # noqa: B018
+        built.retriever, built.search, built.intent_parser, built.events, built.chat, built.keys  # noqa: B018
         app.state.services = built
         if warm_up:
             threading.Thread(target=built.warm_up, name="warm-up", daemon=True).start()
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,  # the widget's cart: PATCH, DELETE
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-                           allow_headers=["content-type", "accept"], max_age=600)
+                           allow_headers=["content-type", "accept", "authorization"], max_age=600)
+    app.add_middleware(SecurityHeaders)  # added after CORS: outermost, so every answer carries the headers
     install_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(catalog.router)
@@ -50,4 +52,4 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     app.include_router(policies.router)
 
     from ..ui.app import mount_ui  # gradio is a heavy import: only for apps that are built
-    return mount_ui(app, lambda: app.state.services.chat)
+    return mount_ui(app, lambda: app.state.services.chat, lambda: app.state.services.keys)

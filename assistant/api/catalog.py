@@ -13,8 +13,10 @@ from retrieval.errors import NotFound
 from retrieval.intent import Intent
 from retrieval.models import Product, SearchRequest, SearchResponse
 
+from ..identity import verify_identity
 from ..intent.parser import IntentRequest, IntentResponse
-from .dependencies import EventsDep, IntentParserDep, RetrieverDep, SearchDep
+from .auth import ShopperDoor
+from .dependencies import EventsDep, IntentParserDep, RetrieverDep, SearchDep, ServicesDep
 
 router = APIRouter()
 
@@ -31,7 +33,7 @@ def healthz(retriever: RetrieverDep) -> Health:
 
 
 @router.get("/v1/products/{product_id}", response_model=Product, tags=["catalog"],
-            responses={404: {"description": "No product with this id"}})
+            responses={404: {"description": "No product with this id"}}, dependencies=[ShopperDoor])
 def get_product(product_id: str, retriever: RetrieverDep) -> Product:
     product = retriever.get_product(product_id)
     if product is None:
@@ -39,7 +41,7 @@ def get_product(product_id: str, retriever: RetrieverDep) -> Product:
     return product
 
 
-@router.post("/v1/intent", response_model=IntentResponse, tags=["intent"])
+@router.post("/v1/intent", response_model=IntentResponse, tags=["intent"], dependencies=[ShopperDoor])
 def intent(body: IntentRequest, parser: IntentParserDep) -> IntentResponse:
     """Parse a shopping request into a structured intent (rules first, the LLM where it helps)."""
     return parser.parse(body.text, body.context)
@@ -51,8 +53,11 @@ def intent_schema() -> dict:
     return Intent.model_json_schema()
 
 
-@router.post("/v1/search", response_model=SearchResponse, tags=["catalog"])
-def search(body: SearchRequest, search: SearchDep, events: EventsDep) -> SearchResponse:
+@router.post("/v1/search", response_model=SearchResponse, tags=["catalog"], dependencies=[ShopperDoor])
+def search(body: SearchRequest, search: SearchDep, events: EventsDep, services: ServicesDep) -> SearchResponse:
+    """Search the catalog, reranked by the trained ranker. `user_id` (the shopper's affinities) is a signed
+    identity token from the store's site; an unsigned or invalid one is ignored."""
+    body = body.model_copy(update={"user_id": verify_identity(body.user_id, services.settings.identity_secret)})
     response = search.search(body)
     response.query_id = uuid.uuid4().hex
     log_search(events, body, response)

@@ -18,8 +18,10 @@ from tools.cart import update_cart_quantity
 from tools.models import MAX_QUANTITY, Cart
 
 from ..chat.models import ChatEvent, ChatRequest, ChatResponse, CopilotRequest, CopilotSuggestion
-from ..chat.service import ChatService, UnknownSession
-from .dependencies import ChatDep
+from ..chat.service import ChatService
+from ..identity import verify_identity
+from .auth import ShopperDoor, StaffDoor
+from .dependencies import ChatDep, ServicesDep
 
 router = APIRouter(tags=["chat"])
 
@@ -51,47 +53,52 @@ class CartQuantity(BaseModel):
 @router.post("/v1/chat", response_model=ChatResponse, responses={200: {
     "description": "The reply (JSON), or with `stream: true` Server-Sent Events: `intent`, `products`, `token` "
                    "(many, {\"text\": delta}), then `done` (this response) or `error` ({\"detail\"})",
-    "content": {"text/event-stream": {"example": SSE_EXAMPLE}}}})
-def chat(body: ChatRequest, service: ChatDep):
-    """One turn of the shopping conversation. Leave out `session_id` to start one; send it back to continue
-    (follow-ups such as "cheaper", "in blue", "the second one" use what the session holds)."""
+    "content": {"text/event-stream": {"example": SSE_EXAMPLE}}}}, dependencies=[ShopperDoor])
+def chat(body: ChatRequest, service: ChatDep, services: ServicesDep):
+    """One turn of the shopping conversation. Leave out `session_id` to start one; send the returned one back to
+    continue (follow-ups such as "cheaper", "in blue", "the second one" use what the session holds). An id the
+    server did not issue, or one that expired, starts a new session under a new id. `user_id` is a signed
+    identity token from the store's site; an unsigned or invalid one is ignored (an anonymous shopper)."""
+    body = body.model_copy(update={"user_id": verify_identity(body.user_id, services.settings.identity_secret)})
     if body.stream:
         return StreamingResponse(_sse(service.stream(body)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     return service.turn(body)
 
 
-@router.post("/v1/copilot/suggest", response_model=CopilotSuggestion)
+@router.post("/v1/copilot/suggest", response_model=CopilotSuggestion, dependencies=[StaffDoor])
 def copilot_suggest(body: CopilotRequest, service: ChatDep) -> CopilotSuggestion:
     """For customer-service staff: the customer's request parsed, candidate products with reasons, the policy
     passages that apply and a draft reply grounded in them, to edit and send."""
     return service.suggest(body)
 
 
-@router.get("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND)
+@router.get("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND, dependencies=[ShopperDoor])
 def get_cart(session_id: str, service: ChatDep) -> Cart:
     return service.cart(session_id)
 
 
-@router.post("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND)
+@router.post("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND, dependencies=[ShopperDoor])
 def add_to_cart(session_id: str, service: ChatDep, body: AddToCart = Body()) -> Cart:
     """Add a product to the session's cart (what a product card's add-to-cart button calls)."""
     return service.add_to_cart(session_id, body.product_id, body.quantity)
 
 
-@router.patch("/v1/sessions/{session_id}/cart/{product_id}", response_model=Cart, responses=NOT_FOUND)
+@router.patch("/v1/sessions/{session_id}/cart/{product_id}", response_model=Cart, responses=NOT_FOUND,
+              dependencies=[ShopperDoor])
 def set_cart_quantity(session_id: str, product_id: str, service: ChatDep, body: CartQuantity = Body()) -> Cart:
     """Set how many of a product in the cart the shopper wants (the widget's quantity control)."""
     return _change_cart(service, session_id, lambda shop: update_cart_quantity(shop, product_id, body.quantity))
 
 
-@router.delete("/v1/sessions/{session_id}/cart/{product_id}", response_model=Cart, responses=NOT_FOUND)
+@router.delete("/v1/sessions/{session_id}/cart/{product_id}", response_model=Cart, responses=NOT_FOUND,
+               dependencies=[ShopperDoor])
 def remove_from_cart(session_id: str, product_id: str, service: ChatDep) -> Cart:
     """Take a product out of the session's cart (the widget's remove button)."""
     return _change_cart(service, session_id, lambda shop: remove_line(shop, product_id))
 
 
-@router.delete("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND)
+@router.delete("/v1/sessions/{session_id}/cart", response_model=Cart, responses=NOT_FOUND, dependencies=[ShopperDoor])
 def clear_cart(session_id: str, service: ChatDep) -> Cart:
     """Empty the session's cart."""
     return _change_cart(service, session_id, clear_lines)
@@ -99,9 +106,7 @@ def clear_cart(session_id: str, service: ChatDep) -> Cart:
 
 def _change_cart(service: ChatService, session_id: str, change: Callable[[Shop], Cart]) -> Cart:
     """The stored session's cart changed by a cart tool (through the Session's methods), then saved."""
-    session = service.sessions.get(session_id)
-    if session is None:
-        raise UnknownSession(session_id)
+    session = service.stored(session_id)
     cart = change(service.shop(session))
     service.sessions.save(session)
     return cart

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ranking.events import EventsReport, validate_events
 
+from .auth import ShopperDoor
 from .dependencies import EventsDep
 from .errors import unprocessable
 
@@ -29,7 +30,8 @@ EVENT_EXAMPLES = {
 
 @router.post("/v1/events", response_model=EventsReport, responses={
     207: {"model": EventsReport, "description": "Some events stored, the others listed in `rejected`"},
-    422: {"description": "Nothing in the request was a valid event, or the body is not a JSON object"}})
+    422: {"description": "Nothing in the request was a valid event, or the body is not a JSON object"}},
+    dependencies=[ShopperDoor])
 def post_events(events: EventsDep, payload: Any = Body(openapi_examples=EVENT_EXAMPLES)) -> JSONResponse:
     """Store behaviour events (UBI-shaped): one event object, or `{"events": [...]}` (up to 1000).
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from retrieval.errors import FieldError
 from retrieval.policies import PolicyOutline, parse_policies
 
+from .auth import AdminDoor, ShopperDoor
 from .dependencies import ServicesDep
 
 router = APIRouter(tags=["policies"])
@@ -27,7 +28,7 @@ class PolicyList(BaseModel):
     documents: list[PolicyOutline]
 
 
-@router.get("/v1/policies", response_model=PolicyList)
+@router.get("/v1/policies", response_model=PolicyList, dependencies=[ShopperDoor])
 def list_policies(services: ServicesDep) -> PolicyList:
     """The documents the assistant answers policy questions from, with their section titles."""
     return PolicyList(documents=services.policies.outline())
@@ -40,7 +41,8 @@ def list_policies(services: ServicesDep) -> PolicyList:
     "text/html": {"schema": {"type": "string"}},
     "application/json": {"schema": {"type": "object"}, "example": {"policies": [
         {"title": "Refund policy", "handle": "refund-policy", "body": "<p>Returns within 30 days.</p>"}]}}}}},
-    responses={422: {"description": "No policy text in the body, or not UTF-8; `detail` names the field"}})
+    responses={422: {"description": "No policy text in the body, or not UTF-8; `detail` names the field"}},
+    dependencies=[AdminDoor])
 async def replace_policies(request: Request, services: ServicesDep,
                            name: str = Query(default="policies.md", min_length=1, max_length=100,
                                              description="The file name the body would have: names the document "
@@ -51,8 +53,7 @@ async def replace_policies(request: Request, services: ServicesDep,
     """Replace the store's policies with the uploaded document(s): Markdown (`#`/`##` headings are titles), a
     Shopify policy export (JSON, HTML bodies), HTML or plain text. The whole set is replaced atomically.
 
-    An admin door: it changes what the assistant tells every shopper. Keep it off the public internet (or
-    behind the admin role once the API has keys and roles)."""
+    An admin door (an admin key): it changes what the assistant tells every shopper."""
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise FieldError("body", f"larger than {MAX_BODY_BYTES:,} bytes")

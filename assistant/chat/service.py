@@ -14,7 +14,6 @@ grounding-checked) -> save the session.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from ..config import Settings
 from ..intent.context import IntentContext
 from ..intent.parser import IntentParser
 from ..llm.chat import LLM
+from ..llm.guard import Deadline
 from .agent import run_agent
 from .composer import Composer
 from .copilot import suggest
@@ -38,7 +38,7 @@ from .models import (ChatEvent, ChatRequest, ChatResponse, CopilotRequest, Copil
                      IntentEvent, ProductsEvent, TokenEvent)
 from .routes import RouteContext, route
 from .session_store import SessionStore
-from .sessions import Session
+from .sessions import Session, is_issued_id, new_session_id
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,15 @@ class ChatOptions:
     first_token_seconds: float = 1.5
     use_llm_for_intent: bool = True
     tool_calling: bool = False
+    turn_seconds: float = 15.0  # one deadline for every LLM call of a turn
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatOptions:
         return cls(results=settings.chat_results, history=settings.chat_history_turns,
                    reply_chars=settings.chat_reply_chars, first_token_seconds=settings.chat_first_token_seconds,
                    use_llm_for_intent=settings.serves_llm,
-                   tool_calling=settings.chat_tool_calling and settings.serves_llm)
+                   tool_calling=settings.chat_tool_calling and settings.serves_llm,
+                   turn_seconds=settings.llm_turn_seconds)
 
 
 class ChatService:
@@ -102,19 +104,20 @@ class ChatService:
             yield ErrorEvent(detail="the assistant could not answer this message; please try again")
 
     def _turn(self, request: ChatRequest) -> Iterator[ChatEvent]:
+        deadline = Deadline(self.options.turn_seconds)
         session = self._session(request.session_id, request.user_id)
         parsed = self.intent_parser.parse(request.message, session.context(),
-                                          use_llm=self.options.use_llm_for_intent)
+                                          use_llm=self.options.use_llm_for_intent, deadline=deadline)
         intent = parsed.intent
         yield IntentEvent(intent=intent)
         tools = build_tools(self.shop(session))
         llm = self.llm()
-        called = run_agent(llm, tools, intent, request.message, session) \
+        called = run_agent(llm, tools, intent, request.message, session, deadline) \
             if self.options.tool_calling and llm else None
         findings, written = called or (route(self.route_context(tools, session), intent, request.message), None)
         yield ProductsEvent(products=findings.products)
         composer = Composer(findings, request.message, llm, self.options.reply_chars,
-                            self.options.first_token_seconds, written)
+                            self.options.first_token_seconds, written, deadline)
         for piece in composer.stream():
             yield TokenEvent(text=piece)
         session.remember(request.message, composer.text, self.options.history)
@@ -129,11 +132,11 @@ class ChatService:
                             composer=composer.composer)
 
     def _session(self, session_id: str | None, user_id: str | None) -> Session:
-        """The stored session; a new one (under the id asked for, so a client's id keeps working) when there
-        is none or it expired."""
-        session = self.sessions.get(session_id) if session_id else None
+        """The stored session; a new one, under a new id the server makes, when there is none or it expired (a
+        client's made-up id never names a session: the response carries the new one)."""
+        session = self.sessions.get(session_id) if is_issued_id(session_id) else None
         if session is None:
-            return Session(id=session_id or uuid.uuid4().hex, user_id=user_id)
+            return Session(id=new_session_id(), user_id=user_id)
         session.identify(user_id)
         return session
 
@@ -161,17 +164,19 @@ class ChatService:
     # ------------------------------------------------------------------ cart
 
     def cart(self, session_id: str) -> Cart:
-        return self._stored(session_id).cart
+        return self.stored(session_id).cart
 
     def add_to_cart(self, session_id: str, product_id: str, quantity: int = 1) -> Cart:
         """Raises UnknownSession, or tools.UnknownProduct (both NotFound errors naming the field)."""
-        session = self._stored(session_id)
+        session = self.stored(session_id)
         cart = add_product(self.shop(session), product_id, quantity)
         self.sessions.save(session)
         return cart
 
-    def _stored(self, session_id: str) -> Session:
-        session = self.sessions.get(session_id)
+    def stored(self, session_id: str) -> Session:
+        """The stored session with this id; raises UnknownSession when there is none (or the id is not one the
+        server issued)."""
+        session = self.sessions.get(session_id) if is_issued_id(session_id) else None
         if session is None:
             raise UnknownSession(session_id)
         return session

@@ -5,6 +5,8 @@ The `Session` model lives here; `session_store.py` keeps sessions in the events 
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -24,6 +26,20 @@ MAX_MENTIONED = 6
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# A session id is a bearer secret (it opens the session's cart): only the server makes them, 192 random bits.
+ISSUED_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def is_issued_id(session_id: str | None) -> bool:
+    """Whether `session_id` has the shape of an id the server issues (one a client made up cannot attach to a
+    session stored under it, e.g. before ids were issued)."""
+    return bool(session_id) and ISSUED_ID.fullmatch(session_id) is not None
 
 
 class Session(CartKeeper, BaseModel):

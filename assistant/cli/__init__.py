@@ -7,7 +7,7 @@ import logging
 import sys
 
 from ..config import get_settings
-from . import catalog, chat, evaluate_chat, events, intent, policies, ranker
+from . import catalog, chat, evaluate_chat, events, intent, keys, policies, ranker
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     evaluate = sub.add_parser("eval", help="evaluate a component")
     eval_sub = evaluate.add_subparsers(required=True, metavar="WHAT")
-    for area in (catalog, intent, events, ranker, chat, evaluate_chat, policies):
+    for area in (catalog, intent, events, ranker, chat, evaluate_chat, policies, keys):
         area.register(sub, eval_sub)
     return parser

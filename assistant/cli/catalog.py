@@ -84,6 +84,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"local LLM not prepared, intents use the rules only: {exc}", file=sys.stderr)
     if args.no_serve:
         return 0
+    from .keys import demo_staff_key
+
+    print(f"staff key for the Copilot tab at /ui and POST /v1/copilot/suggest (valid until the next "
+          f"`shopassist demo`):\n    {demo_staff_key(settings)}", file=sys.stderr)
     return cmd_serve(argparse.Namespace(host=None, port=None), settings)
 
 
@@ -92,7 +96,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from ..api import create_app
 
+    from ..keys import open_key_store
+
     host, port = args.host or settings.host, args.port or settings.port
+    keys = open_key_store(settings.events_database_url)
+    try:
+        closed = [role for role in ("staff", "admin") if not keys.has_role(role)]
+    finally:
+        keys.close()
+    if closed:  # doors always need a key: without one they stay shut (401), wherever the server listens
+        print(f"no {' or '.join(closed)} key: the {' and '.join(closed)} doors answer 401 until one is created "
+              f"(shopassist keys create --role {closed[-1]})", file=sys.stderr)
     print(f"shopassist serving on http://{host}:{port}  (API docs: /docs)", file=sys.stderr)
     uvicorn.run(create_app(settings, warm_up=True), host=host, port=port, log_level="warning")
     return 0

@@ -1,4 +1,7 @@
-"""The Gradio app at /ui. It calls the app's ChatService in-process, not the HTTP API."""
+"""The Gradio app at /ui. It calls the app's ChatService in-process, not the HTTP API.
+
+The Shop tab is public (what a shopper may do anyway); the Copilot tab is a staff door: it opens with a staff
+(or admin) key, checked again on every suggestion, so a key revoked while the page is open stops working."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pydantic import ValidationError
 from assistant.chat.models import (ChatRequest, ConversationTurn, CopilotRequest, DoneEvent, ErrorEvent,
                                    ProductsEvent, TokenEvent)
 from assistant.chat.service import ChatService
+from assistant.keys import KeyStore
 
 from .render import policy_passages, product_cards
 
@@ -64,8 +68,18 @@ def parse_conversation(text: str) -> list[ConversationTurn]:
             if "".join(lines).strip()]
 
 
-def build_ui(chat: Callable[[], ChatService]) -> gr.Blocks:
-    """`chat`: the running app's ChatService (built at start-up, after the UI)."""
+def staff_key_error(keys: KeyStore, key: str | None) -> str | None:
+    """Why `key` does not open the Copilot tab (None when it does)."""
+    record = keys.check(key.strip()) if key and key.strip() else None
+    if record is None:
+        return "Enter a valid staff key (shopassist keys create --role staff; `make run` prints one)."
+    if not record.allows("staff"):
+        return f"A {record.role} key cannot open the Copilot: it needs a staff key."
+    return None
+
+
+def build_ui(chat: Callable[[], ChatService], keys: Callable[[], KeyStore]) -> gr.Blocks:
+    """`chat`, `keys`: the running app's ChatService and key store (built at start-up, after the UI)."""
 
     def shop_turn(message: str, history: list[dict], session_id: str | None):
         if not message.strip():
@@ -90,7 +104,16 @@ def build_ui(chat: Callable[[], ChatService]) -> gr.Blocks:
                 history[-1]["content"] = f"Sorry, something went wrong: {event.detail}"
             yield history, gallery, session_id, ""
 
-    def copilot(conversation: str):
+    def sign_in(key: str):
+        error = staff_key_error(keys(), key)
+        if error:
+            raise gr.Error(error)
+        return key.strip(), gr.update(visible=False), gr.update(visible=True), ""
+
+    def copilot(conversation: str, staff_key: str | None):
+        error = staff_key_error(keys(), staff_key)  # checked on every call: the session's key may be revoked
+        if error:
+            raise gr.Error(error)
         turns = parse_conversation(conversation)
         if not turns:
             raise gr.Error("Paste or type the conversation first (lines starting 'Customer:' or 'Agent:').")
@@ -124,7 +147,12 @@ def build_ui(chat: Callable[[], ChatService]) -> gr.Blocks:
             for trigger in (message.submit, ask.click):
                 trigger(shop_turn, [message, chatbot, session], [chatbot, gallery, session, message])
         with gr.Tab("Copilot"):
-            with gr.Row(equal_height=False):
+            staff_key = gr.State(None)  # kept on the server, per browser session
+            with gr.Row(elem_id="copilot-login") as login:
+                key_box = gr.Textbox(label="Staff key", type="password", placeholder="sa_staff_...", scale=4,
+                                     elem_id="copilot-key")
+                sign_in_button = gr.Button("Sign in", variant="primary", scale=1, elem_id="copilot-sign-in")
+            with gr.Row(equal_height=False, visible=False) as desk:
                 with gr.Column(scale=5):
                     conversation = gr.Textbox(label="Customer conversation", lines=10, max_lines=30,
                                               placeholder=COPILOT_EXAMPLE, elem_id="copilot-conversation")
@@ -139,12 +167,14 @@ def build_ui(chat: Callable[[], ChatService]) -> gr.Blocks:
                                        interactive=True, buttons=["copy"], elem_id="copilot-reply")
                     gr.Markdown("**Candidate products**")
                     products = gr.HTML(product_cards([], "Candidate products appear here."), elem_id="copilot-products")
-            suggest.click(copilot, conversation, [reply, intent, products, policies])
+            for trigger in (key_box.submit, sign_in_button.click):
+                trigger(sign_in, key_box, [staff_key, login, desk, key_box])
+            suggest.click(copilot, [conversation, staff_key], [reply, intent, products, policies])
     return blocks
 
 
-def mount_ui(app: FastAPI, chat: Callable[[], ChatService]) -> FastAPI:
+def mount_ui(app: FastAPI, chat: Callable[[], ChatService], keys: Callable[[], KeyStore]) -> FastAPI:
     # No SSR (it needs Node), no run history on disk; the default theme's fonts ship with gradio (offline).
-    return gr.mount_gradio_app(app, build_ui(chat), path="/ui", ssr_mode=False, run_history=False,
+    return gr.mount_gradio_app(app, build_ui(chat, keys), path="/ui", ssr_mode=False, run_history=False,
                                footer_links=["settings"], css=CSS,
                                theme=gr.themes.Default(primary_hue="emerald", secondary_hue="stone"))
