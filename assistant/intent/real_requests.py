@@ -1,0 +1,102 @@
+"""The real-request evaluation set (issue 10): which requests, drawn how, and the dev / held-out test split.
+
+The requests were written by people outside this project: WebShop human goals (Princeton NLP, MIT licence) and
+Amazon Shopping Queries (ESCI) search queries (Apache-2.0, via the OpenSearch sample query set), both read from
+`../shared/data/` (not copied into the repository). `sample` draws them with a fixed seed, removes duplicates and
+anything already in `intent_eval.jsonl`, and assigns each a split: a third `dev` (may be looked at while tuning),
+two thirds `test` (held out: issue 10's figures are reported on it; neither the rules nor a model are tuned on
+it, and it is never training data). The labels were then written by hand in `data/real_requests.jsonl`
+(how: data/INTENT_LABELS.md, "Real requests (issue 10)"); `check` confirms that the labelled file is exactly
+this sample.
+
+    python -m assistant.intent.real_requests sample --seed 13 [--out FILE]
+    python -m assistant.intent.real_requests check [--seed 13]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+REAL_SET = DATA / "real_requests.jsonl"
+EXISTING_SET = DATA / "intent_eval.jsonl"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SEED = 13
+WEBSHOP_COUNT = 300
+ESCI_COUNT = 130
+DEV_FRACTION = 1 / 3
+LICENCES = {"webshop": "WebShop human goals (Princeton NLP), MIT",
+            "esci": "Amazon Shopping Queries (ESCI) via OpenSearch sample query set, Apache-2.0"}
+
+
+def normalise(text: str) -> str:
+    """The key two requests are duplicates under: lower case, single spaces."""
+    return " ".join(text.lower().split())
+
+
+def sample(shared: Path = SHARED_DATA, seed: int = SEED, webshop_count: int = WEBSHOP_COUNT,
+           esci_count: int = ESCI_COUNT, existing: Path = EXISTING_SET) -> list[dict[str, str]]:
+    """`{"text", "source", "split"}` rows, WebShop first then ESCI, each in the order drawn."""
+    taken = {normalise(json.loads(line)["text"]) for line in existing.read_text(encoding="utf-8").splitlines()
+             if line.strip()}
+    goals = json.loads((shared / "webshop_human_goals.json").read_text(encoding="utf-8"))
+    queries = [q["queryText"] for q in
+               json.loads((shared / "esci_us_queryset.json").read_text(encoding="utf-8"))["querySetQueries"]]
+    rows: list[dict[str, str]] = []
+    for source, texts, count in (("webshop", goals, webshop_count), ("esci", queries, esci_count)):
+        pool, seen = [], set()
+        for text in texts:
+            key = normalise(text)
+            if key and key not in seen and key not in taken:
+                seen.add(key)
+                pool.append(" ".join(text.split()))
+        pool.sort()  # the draw depends on the seed only, not on the files' order
+        drawn = random.Random(f"{seed}:{source}").sample(pool, count)
+        dev = round(count * DEV_FRACTION)
+        rows += [{"text": text, "source": source, "split": "dev" if i < dev else "test"}
+                 for i, text in enumerate(drawn)]
+        taken |= {normalise(t) for t in drawn}
+    return rows
+
+
+def check(path: Path = REAL_SET, shared: Path = SHARED_DATA, seed: int = SEED) -> list[str]:
+    """Differences between the labelled file and the sample drawn from `shared` (empty: they agree)."""
+    labelled = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    want = {(r["text"], r["source"], r["split"]) for r in sample(shared, seed)}
+    have = {(r["text"], r["source"], r["split"]) for r in labelled}
+    return ([f"not labelled: {t!r} ({s}, {p})" for t, s, p in sorted(want - have)]
+            + [f"not in the sample: {t!r} ({s}, {p})" for t, s, p in sorted(have - want)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Draw or check the real-request evaluation set (issue 10).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    draw = sub.add_parser("sample", help="print the unlabelled sample as JSONL")
+    draw.add_argument("--seed", type=int, default=SEED)
+    draw.add_argument("--shared", type=Path, default=SHARED_DATA)
+    draw.add_argument("--out", type=Path, default=None)
+    verify = sub.add_parser("check", help="confirm that data/real_requests.jsonl is exactly the sample")
+    verify.add_argument("--seed", type=int, default=SEED)
+    verify.add_argument("--shared", type=Path, default=SHARED_DATA)
+    verify.add_argument("--set", type=Path, default=REAL_SET)
+    args = parser.parse_args(argv)
+    if args.command == "sample":
+        lines = "".join(json.dumps(row) + "\n" for row in sample(args.shared, args.seed))
+        if args.out:
+            args.out.write_text(lines, encoding="utf-8")
+        else:
+            sys.stdout.write(lines)
+        return 0
+    problems = check(args.set, args.shared, args.seed)
+    for problem in problems:
+        print(problem)
+    print(f"{args.set}: {'matches' if not problems else 'differs from'} the sample (seed {args.seed})")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
