@@ -5,6 +5,7 @@ do not say it (issue 9)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,12 @@ def test_cheaper_keeps_the_kind_not_the_whole_department(home):
     talk.say("a lamp under $100")
     cheaper = talk.say("cheaper")
     assert cheaper.products and all("lamp" in card.title.lower() for card in cheaper.products)
+
+
+def test_the_products_that_say_every_word_asked_are_the_answer(electronics):
+    talk = Conversation(electronics.chat)
+    cases = talk.say("an iPhone 6 case under $20")  # not the iPhone 5 cases that resemble them
+    assert len(cases.products) >= 3 and all(
+        re.search(r"iPhone\W* 6\b", card.title) and card.price <= 20 for card in cases.products)
+    batteries = talk.say("AA batteries")
+    assert re.search(r"\bAA\b", batteries.products[0].title)  # not AAA

@@ -82,9 +82,12 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     brands = [b for b in args.brand if shop.search.carries("brand", b)]
     soft |= {f"brand {b}": b for b in args.brand if b not in brands}
     query = " ".join([args.query, *(v for v in soft.values() if v.lower() not in args.query.lower())])
+    # The best `depth` hits are where matches come from; a wider pool only finds the products that say every
+    # word asked when the best do not.
+    extra = len(args.exclude_ids) + (10 if args.exclude_terms else 0) + 10 * len(soft)
+    pool, depth = max(wanted, SORT_POOL), min(wanted + extra, 200)
     request = SearchRequest(
-        query=query[:1000], k=min(wanted + len(args.exclude_ids) + (10 if args.exclude_terms else 0) + 10 * len(soft),
-                                  200),
+        query=query[:1000], k=min(pool + extra, 200),
         min_price=args.min_price, max_price=args.max_price, brand=brands, exclude_brand=args.exclude_brand,
         category=args.category, color=None if "color" in soft else args.color,
         size=None if "size" in soft else args.size, user_id=shop.session.user_id)
@@ -103,7 +106,7 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         if args.age is not None and age_fits(product, args.age) is False:
             continue
         chosen.append((hit, product))
-        if len(chosen) == wanted + 10 * len(soft):
+        if len(chosen) == pool + 10 * len(soft):
             break
     wanted_words = [*soft.values(), *args.features]
     if wanted_words:  # the products whose own text states the soft values and features first, in their order
@@ -113,11 +116,15 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
             chosen = stating_all
     if args.age is not None:  # then those that say they suit the age
         chosen = sorted(chosen, key=lambda pair: age_fits(pair[1], args.age) is not True)
+    # The products that say every word asked ("iphone 6 case", "Nintendo DS games") are what was asked for: when
+    # two or more do, only they (sorted: the cheapest of them); else they come first. "Show me more" after products
+    # that all said it: the rest of those (maybe none), not what merely resembles them.
     saying_all = [pair for pair in chosen if states(pair[1], args.query)]
-    if args.sort != "relevance" and len(saying_all) >= min(args.k, 3) or _shown_said_all(shop, args):
-        # "Nintendo DS games, cheapest first": the cheapest of those that say it all; "show me more" after
-        # products that said it all: the rest of those (maybe none), not what merely resembles them
+    if len(saying_all) >= min(args.k, 2) or _shown_said_all(shop, args):
         chosen = saying_all
+    else:
+        best_hits = {hit.id for hit in response.results[:depth]}
+        chosen = saying_all + [pair for pair in chosen if pair[0].id in best_hits and pair not in saying_all]
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     return ProductResults(query_id=query_id, request=request, products=[
