@@ -5,6 +5,7 @@ These are the contract shared by the feeds, the index, the API, the CLI and the 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -20,6 +21,29 @@ def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
     return value
+
+
+_URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_C0_EDGES = "".join(chr(c) for c in range(0x21))  # what a browser strips from both ends of a URL
+
+
+def safe_url(value: str | None) -> str | None:
+    """The URL if a link or image may use it, else None: http(s), or a path on the store's own site.
+
+    Read as a browser reads an href: leading and trailing controls and spaces are ignored and tabs and
+    newlines inside are removed, so "  JaVa\tScRiPt:alert(1)" is the javascript: URL it looks like and is
+    refused, as are data:, vbscript: and every other scheme, and any URL still holding a control character."""
+    if value is None:
+        return None
+    url = re.sub(r"[\t\n\r]", "", str(value).strip(_C0_EDGES))
+    if not url or re.search(r"[\x00-\x1f\x7f]", url):
+        return None
+    scheme = _URL_SCHEME.match(url)
+    if scheme:
+        return url if scheme[1].lower() in ("http", "https") else None
+    # No scheme: a relative path. "/x" and "x/y" stay on the page's own site; a colon before the first "/"
+    # would make a browser read a scheme, so there is none here.
+    return url
 
 
 # Free text a request must carry: whitespace alone is as empty as "" (the 422 names the field).
@@ -73,6 +97,12 @@ class Product(BaseModel):
                                           "age_range, piece_count, pack_count, dimensions): 'feed' when the feed "
                                           "gave the value, 'derived' when ingest read it from the product's own "
                                           "text. Empty for products ingested without enrichment.")
+
+    @field_validator("url", "image_url")
+    @classmethod
+    def _only_safe_urls(cls, value: str | None) -> str | None:
+        """A link or image is http(s) or a path on the store's site: a javascript: or data: URL is no URL."""
+        return safe_url(value)
 
     def derived(self, name: str) -> bool:
         """Whether this field's value was derived at ingest rather than given by the feed."""

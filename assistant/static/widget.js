@@ -181,6 +181,16 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
       body: JSON.stringify({ events }) }).catch(() => {});
   }
 
+  // Catalog URLs are data: a link or image is made only from an http(s) URL (or a path on the shop's
+  // site), checked again here whatever the server says; javascript:, data: and the rest give no link.
+  function safeUrl(value) {
+    if (typeof value !== "string" || !value.trim()) return null;
+    try {
+      const url = new URL(value, api + "/");
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch { return null; }
+  }
+
   function picture(product) {
     // The brand on a tinted tile sits under the photo: a missing or unreachable image leaves a tidy tile.
     let hue = 0;
@@ -188,8 +198,9 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
     const tile = el("div", { className: "img", "aria-hidden": "true",
       style: `background:hsl(${hue} 38% 90%);color:hsl(${hue} 35% 30%)` },
       product.brand || product.title.split(/\s+/).slice(0, 2).join(" "));
-    if (product.image_url) {
-      tile.append(el("img", { src: product.image_url, alt: "", loading: "lazy", onerror: (e) => e.target.remove() }));
+    const image = safeUrl(product.image_url);
+    if (image) {
+      tile.append(el("img", { src: image, alt: "", loading: "lazy", onerror: (e) => e.target.remove() }));
     }
     return tile;
   }
@@ -211,8 +222,9 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
       }
       add.disabled = false;
     });
-    const titleNode = product.url
-      ? el("a", { className: "title", href: new URL(product.url, api + "/").href, target: "_top", onclick: open }, product.title)
+    const link = safeUrl(product.url);
+    const titleNode = link
+      ? el("a", { className: "title", href: link, target: "_top", rel: "noopener", onclick: open }, product.title)
       : el("span", { className: "title" }, product.title);
     const rating = product.rating == null ? null
       : el("div", { className: "rating" }, el("b", {}, `★ ${product.rating.toFixed(1)}`), ` (${product.review_count})`);

@@ -6,6 +6,7 @@ import zlib
 from html import escape
 from urllib.parse import quote
 
+from retrieval.models import safe_url
 from tools.models import PolicyPassage, ProductCard
 
 # Percent-encode what could end a CSS url("...") or an HTML attribute; keep what URLs need.
@@ -25,8 +26,9 @@ def _image(card: ProductCard) -> str:
     # tidy tile, never a broken-image icon (no script needed, which Gradio's HTML would not run anyway).
     hue = zlib.crc32(card.title.encode()) % 360
     style = f"background-color:hsl({hue} 38% 90%);color:hsl({hue} 35% 30%)"
-    photo = (f'<div class="sa-photo" style="background-image:url(&quot;{escape(quote(card.image_url, safe=URL_SAFE))}'
-             f'&quot;)"></div>' if card.image_url else "")
+    image = safe_url(card.image_url)  # checked again here: only http(s) or on-site URLs become a link or image
+    photo = (f'<div class="sa-photo" style="background-image:url(&quot;{escape(quote(image, safe=URL_SAFE))}'
+             f'&quot;)"></div>' if image else "")
     label = card.brand or " ".join(card.title.split()[:2])
     return f'<div class="sa-img" style="{style}"><span>{escape(label)}</span>{photo}</div>'
 
@@ -36,8 +38,9 @@ def product_cards(cards: list[ProductCard], empty: str = "Products the assistant
         return f'<p class="sa-empty">{escape(empty)}</p>'
     items = []
     for card in cards:
-        title = (f'<a class="sa-title" href="{escape(card.url)}" target="_blank">{escape(card.title)}</a>'
-                 if card.url else f'<span class="sa-title">{escape(card.title)}</span>')
+        link = safe_url(card.url)
+        title = (f'<a class="sa-title" href="{escape(link)}" target="_blank" rel="noopener">{escape(card.title)}</a>'
+                 if link else f'<span class="sa-title">{escape(card.title)}</span>')
         rating = (f'<div class="sa-rating"><b>★ {card.rating:.1f}</b> ({card.review_count})</div>'
                   if card.rating is not None else "")
         reasons = "".join(f"<li>{escape(reason)}</li>" for reason in card.reasons[:2])

@@ -8,18 +8,31 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>")
+_OPEN_TAG_AT_END = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*$")  # "<img src=x onerror=..." cut off by the feed
 _BLOCK_TAG = re.compile(r"</?(p|br|div|li|ul|ol|h[1-6]|tr|table)\b[^>]*>", re.I)
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def strip_html(text: str | None) -> str:
+    """Plain text from a feed value: entities decoded FIRST (repeatedly: "&amp;lt;b&amp;gt;" is "<b>"), then
+    scripts, styles and every tag removed, so that an encoded "&lt;img src=x onerror=...&gt;" cannot come out
+    as live markup; control characters go, whitespace collapses. "5 < 6" is text and stays."""
     if not text:
         return ""
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.I | re.S)
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.I | re.S)
+    text = re.sub(r"<(script|style)\b.*", " ", text, flags=re.I | re.S)  # never closed: the rest is code
     text = _BLOCK_TAG.sub(" ", text)
     text = _TAG.sub("", text)
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    text = _OPEN_TAG_AT_END.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
 
 
 CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD",
@@ -144,7 +157,8 @@ def split_list(text: str | list | None) -> list[str]:
         return []
     if isinstance(text, list):
         return [str(t).strip() for t in text if str(t).strip()]
-    return [t.strip() for t in re.split(r"[,;|]", str(text)) if t.strip()]
+    # Entities first: the ";" ending "&lt;" is no separator.
+    return [t.strip() for t in re.split(r"[,;|]", html.unescape(str(text))) if t.strip()]
 
 
 def slugify(text: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
 
-from ..models import Product, Variant
+from ..models import Product, Variant, safe_url
 from .cleaning import (
     parse_bool, parse_date, parse_float, parse_int, parse_price, slugify, split_category, split_list, strip_html)
 
@@ -56,6 +57,14 @@ class RowError(BaseModel):
     reason: str
 
 
+class RowWarning(BaseModel):
+    """A value of a row that was dropped; the product itself is kept (a `javascript:` URL, say)."""
+
+    line: int
+    field: str
+    reason: str
+
+
 class RowRejected(ValueError):
     """A row that cannot become a product; the message is the reason shown to the user."""
 
@@ -85,8 +94,10 @@ def resolve_columns(columns: list[str], mapping: dict[str, str] | None = None) -
     return mapping
 
 
-def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -> Product:
-    """Build a Product from canonical field names -> raw values. Unreadable optional values become unknown."""
+def product_from_fields(values: dict[str, Any], default_currency: str = "USD",
+                        warnings: list[tuple[str, str]] | None = None) -> Product:
+    """Build a Product from canonical field names -> raw values. Unreadable optional values become unknown;
+    a value dropped as unsafe is added to `warnings` as (field, reason)."""
     title = strip_html(_text(values.get("title")))
     if not title:
         raise RowRejected("missing title")
@@ -146,7 +157,7 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
     rating = parse_float(values.get("rating"))
     availability = values.get("in_stock")
     in_stock = parse_bool(availability) if availability not in (None, "") else None
-    return Product(
+    return clean_text(Product(
         id=product_id[:256],
         title=title,
         description=strip_html(_text(values.get("description"))),
@@ -157,8 +168,8 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
         list_price=list_price,
         price_range=price_range,
         attributes=attributes,
-        image_url=_text(values.get("image_url")).strip() or None,
-        url=_text(values.get("url")).strip() or None,
+        image_url=checked_url(values.get("image_url"), "image_url", warnings),
+        url=checked_url(values.get("url"), "url", warnings),
         rating=rating if rating is not None and 0 <= rating <= 5 else None,
         review_count=parse_int(values.get("review_count")) or 0,
         in_stock=True if in_stock is None else in_stock,
@@ -166,16 +177,60 @@ def product_from_fields(values: dict[str, Any], default_currency: str = "USD") -
         tags=split_list(values.get("tags")),
         variants=variants,
         reviews=reviews if isinstance(values.get("reviews"), list) else [],
-    )
+    ))
 
 
-ParsedRow = tuple[int, Product] | RowError
+def checked_url(raw: Any, field: str, warnings: list[tuple[str, str]] | None) -> str | None:
+    """The feed's URL when a link or image may use it (models.safe_url); otherwise None, with a warning."""
+    text = _text(raw).strip()
+    if not text:
+        return None
+    url = safe_url(text)
+    if url is None and warnings is not None:
+        warnings.append((field, f"not an http(s) URL, dropped: {text[:80]!r}"))
+    return url
 
 
-def parse_row(line: int, values: dict[str, Any]) -> ParsedRow:
+def clean_text(product: Product) -> Product:
+    """Every text a shopper may see, cleaned like the title (entities decoded, then markup removed): brand,
+    category levels, tags, attribute names and values, variant titles and options, reviews."""
+    product.title = strip_html(product.title) or product.title
+    product.description = strip_html(product.description)
+    product.brand = strip_html(product.brand) or None
+    product.category = [level for level in map(strip_html, product.category) if level]
+    product.tags = [tag for tag in map(strip_html, product.tags) if tag]
+    product.reviews = [review for review in map(strip_html, product.reviews) if review]
+    attributes: dict[str, str | list[str]] = {}
+    for key, value in product.attributes.items():
+        name = strip_html(str(key)).lower()
+        cleaned = [v for v in map(strip_html, value) if v] if isinstance(value, list) else strip_html(value)
+        if name and cleaned:
+            attributes[name] = cleaned
+    product.attributes = attributes
+    for variant in product.variants:
+        variant.title = strip_html(variant.title) or None
+        variant.options = {strip_html(k): strip_html(v) for k, v in variant.options.items() if strip_html(k)}
+    return product
+
+
+ParsedRow = tuple[int, Product] | RowError | RowWarning
+
+
+def parse_rows(line: int, values: dict[str, Any]) -> Iterator[ParsedRow]:
+    """A product preceded by a warning for each value dropped from it, or the reason the row cannot be one."""
+    warnings: list[tuple[str, str]] = []
+    parsed = parse_row(line, values, warnings)
+    if not isinstance(parsed, RowError):
+        for field, reason in warnings:
+            yield RowWarning(line=line, field=field, reason=reason)
+    yield parsed
+
+
+def parse_row(line: int, values: dict[str, Any],
+              warnings: list[tuple[str, str]] | None = None) -> tuple[int, Product] | RowError:
     """A product, or the reason this row cannot be one."""
     try:
-        return line, product_from_fields(values)
+        return line, product_from_fields(values, warnings=warnings)
     except RowRejected as exc:
         return RowError(line=line, reason=str(exc))
     except ValueError as exc:  # pydantic validation of an odd value

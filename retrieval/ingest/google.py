@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from .fields import ParsedRow, RowError, parse_row
+from .fields import ParsedRow, RowError, parse_rows
 from .tabular import read_csv
 
 # Merchant Center attribute -> our field
@@ -49,7 +49,7 @@ def read_google_xml(path: Path) -> Iterator[ParsedRow]:
                 if event == "start" and tag in ("item", "entry") and depth_item is None:
                     depth_item, item_line = element, line_no
                 elif event == "end" and element is depth_item:
-                    yield parse_row(item_line, _item_values(element))
+                    yield from parse_rows(item_line, _item_values(element))
                     element.clear()
                     depth_item = None
 

@@ -17,7 +17,7 @@ from ..embeddings import Embedder
 from ..enrichment import BrandLearner, EnrichmentReport, apply_brand, derive
 from ..filters import Facets
 from ..models import Product
-from .fields import ParsedRow, RowError
+from .fields import ParsedRow, RowError, RowWarning
 from .google import read_google_tsv, read_google_xml
 from .shopify import read_shopify_csv
 from .tabular import read_csv, read_jsonl
@@ -33,6 +33,7 @@ class IngestReport(BaseModel):
     updated: int = 0
     skipped: int = 0
     errors: list[RowError] = []
+    warnings: list[RowWarning] = []  # values dropped from products that were kept (an unsafe URL)
     enrichment: EnrichmentReport | None = None  # what was derived from the products' own text (None: not run)
 
 
@@ -118,6 +119,9 @@ def _write(version: CatalogVersion, embedder: Embedder, rows: Iterable[ParsedRow
         if isinstance(row, RowError):
             report.skipped += 1
             report.errors.append(row)
+            continue
+        if isinstance(row, RowWarning):
+            report.warnings.append(row)
             continue
         _, product = row
         if report.enrichment is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..models import Product, Variant
 from .cleaning import parse_bool, parse_int, parse_price, split_category, split_list, strip_html
-from .fields import ParsedRow, RowError
+from .fields import ParsedRow, RowError, RowWarning, checked_url, clean_text
 
 REQUIRED_COLUMNS = ("Handle",)
 
@@ -33,13 +33,13 @@ def read_shopify_csv(path: Path) -> Iterator[ParsedRow]:
                 yield RowError(line=line, reason="missing Handle")
                 continue
             if group and handle_value != group[0]["Handle"].strip():
-                yield _product(group_line, group)
+                yield from _product(group_line, group)
                 group = []
             if not group:
                 group_line = line
             group.append(row)
         if group:
-            yield _product(group_line, group)
+            yield from _product(group_line, group)
 
 
 # Product-level attribute columns: category metafields ("Color (product.metafields.shopify.color-pattern)")
@@ -67,11 +67,12 @@ def _product_attributes(row: dict) -> dict[str, str | list[str]]:
     return found
 
 
-def _product(line: int, rows: list[dict]) -> ParsedRow:
+def _product(line: int, rows: list[dict]) -> Iterator[ParsedRow]:
     first = rows[0]
     title = strip_html(first.get("Title"))
     if not title:
-        return RowError(line=line, reason=f"missing Title for handle {first['Handle'].strip()!r}")
+        yield RowError(line=line, reason=f"missing Title for handle {first['Handle'].strip()!r}")
+        return
     option_names = [(first.get(f"Option{i} Name") or "").strip() for i in (1, 2, 3)]
     variants: list[Variant] = []
     for row in rows:
@@ -108,16 +109,20 @@ def _product(line: int, rows: list[dict]) -> ParsedRow:
     published = parse_bool(first.get("Published"))
     stock_known = [v.in_stock for v in variants if v.in_stock is not None]
     in_stock = status is not False and published is not False and (not stock_known or any(stock_known))
-    image = next((r.get("Image Src").strip() for r in rows if (r.get("Image Src") or "").strip()), None)
+    warnings: list[tuple[str, str]] = []
+    image = checked_url(next((r.get("Image Src").strip() for r in rows if (r.get("Image Src") or "").strip()), None),
+                        "image_url", warnings)
     # Shopify's standard taxonomy, then the merchant's own Type as the narrowest level
     category = split_category(first.get("Product Category"))
     product_type = (first.get("Type") or "").strip()
     if product_type and product_type.lower() not in (c.lower() for c in category):
         category.append(product_type)
-    return line, Product(
+    for field, reason in warnings:
+        yield RowWarning(line=line, field=field, reason=reason)
+    yield line, clean_text(Product(
         id=first["Handle"].strip(), title=title, description=strip_html(first.get("Body (HTML)")),
         brand=(first.get("Vendor") or "").strip() or None, category=category, price=price,
         currency="USD", list_price=list_price,
         price_range=(min(prices), max(prices)) if len(set(prices)) > 1 else None,
         attributes=attributes, image_url=image, in_stock=in_stock,
-        tags=split_list(first.get("Tags")), variants=variants)
+        tags=split_list(first.get("Tags")), variants=variants))

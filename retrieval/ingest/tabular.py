@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from .fields import ParsedRow, RowError, parse_row, resolve_columns
+from .fields import ParsedRow, RowError, parse_rows, resolve_columns
 
 
 def read_csv(path: Path, mapping: dict[str, str] | None = None, delimiter: str | None = None) -> Iterator[ParsedRow]:
@@ -21,7 +21,7 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None, delimiter: str |
         start = reader.line_num + 1
         for row in reader:
             line, start = start, reader.line_num + 1  # records may span lines (quoted HTML)
-            yield parse_row(line, {field: row.get(column) for field, column in columns.items()})
+            yield from parse_rows(line, {field: row.get(column) for field, column in columns.items()})
 
 
 def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[ParsedRow]:
@@ -42,7 +42,7 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[Pa
             key = tuple(record)
             if key not in columns_cache:
                 columns_cache[key] = resolve_columns(list(record), mapping if _has_all(record, mapping) else None)
-            yield parse_row(line, {field: record.get(column) for field, column in columns_cache[key].items()})
+            yield from parse_rows(line, {field: record.get(column) for field, column in columns_cache[key].items()})
 
 
 def flatten(record: dict, depth: int = 3) -> dict:
