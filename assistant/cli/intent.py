@@ -39,6 +39,9 @@ def register(sub, eval_sub) -> None:
     intent_eval.add_argument("--money", action="store_true",
                              help="score price.min, price.max and currency only, on the money set "
                                   "(assistant/intent/data/money_eval.jsonl) unless --set names another")
+    intent_eval.add_argument("--split", choices=["dev", "test"], default=None,
+                             help="only this split of the set (test: the held-out real requests, "
+                                  "assistant/intent/data/real_requests.jsonl)")
     intent_eval.add_argument("--json", action="store_true")
     intent_eval.set_defaults(handler=cmd_eval_intent)
 
@@ -96,18 +99,21 @@ def cmd_llm_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
-    from ..intent.evaluation import (DEFAULT_SET, FIELDS, MONEY_FIELDS, MONEY_SET, evaluate_intents, format_table,
-                                     load_examples)
+    from ..intent.evaluation import (DEFAULT_SET, MONEY_FIELDS, MONEY_SET, evaluate_intents, format_table, is_real,
+                                     load_examples, scored_fields, select_split)
     from ..intent.parser import IntentParser
     from ..llm.chat import LLMUnavailable
     from ..llm.intent import llm_intent
     from ..services import Services
 
     money = getattr(args, "money", False)
-    examples = load_examples(args.set or (MONEY_SET if money else DEFAULT_SET))
-    fields = MONEY_FIELDS if money else FIELDS
+    examples = select_split(load_examples(args.set or (MONEY_SET if money else DEFAULT_SET)),
+                            getattr(args, "split", None))
+    fields = MONEY_FIELDS if money else scored_fields(examples)
     services = Services(settings)
     parser = services.intent_parser
+    if is_real(examples):  # open-domain requests: parsed without the store's catalog vocabulary (INTENT_LABELS.md)
+        parser = IntentParser(lambda: None, parser.llm)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     reports = {}
     if args.limit and args.limit < len(examples):

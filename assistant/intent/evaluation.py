@@ -6,10 +6,12 @@ expected to be empty or default, so a value the parser adds there is a false pos
 a set of facts (a brand, an attribute key=value, a price bound...), micro-averaged over the set. Values are
 compared after normalising case, spacing, hyphens, apostrophes, plural -s and grey/gray; prices to the cent.
 The currency, the query, the language and the confidences are not scored, except that the money set
-(`--money`, data/money_eval.jsonl) scores only price.min, price.max and the currency. Labelling rules:
+(`--money`, data/money_eval.jsonl) scores only price.min, price.max and the currency, and the real-request set
+(`--real`, data/real_requests.jsonl: lines that carry a `source`) scores every field but category and is parsed
+without a catalog vocabulary; `--split test` keeps its held-out split. Labelling rules:
 assistant/intent/data/INTENT_LABELS.md.
 
-    python -m assistant.intent.evaluation [--no-catalog] [--errors] [--money]
+    python -m assistant.intent.evaluation [--no-catalog] [--errors] [--money] [--real [--split dev|test]]
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -32,6 +34,9 @@ DEFAULT_SET = Path(__file__).parent / "data" / "intent_eval.jsonl"
 # The money set scores the price and its currency only: its requests label nothing else.
 MONEY_FIELDS = ("price.min", "price.max", "currency")
 MONEY_SET = Path(__file__).parent / "data" / "money_eval.jsonl"
+# Real requests (issue 10) are open-domain: no catalog category is labelled, so none is scored.
+REAL_FIELDS = tuple(name for name in FIELDS if name != "category")
+REAL_SET = Path(__file__).parent / "data" / "real_requests.jsonl"
 
 Parser = Callable[[str, IntentContext | None], Intent]
 
@@ -40,6 +45,8 @@ class IntentExample(BaseModel):
     text: str
     context: IntentContext | None = None
     expected: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = Field(default=None, description="Where a real request comes from: webshop, esci.")
+    split: Literal["dev", "test"] | None = Field(default=None, description="test: held out, never tuned on.")
 
     @field_validator("expected")
     @classmethod
@@ -75,6 +82,7 @@ class IntentEvalReport(BaseModel):
     exact_match: float
     fields: dict[str, FieldScore]
     mismatches: list[Mismatch]
+    overall: FieldScore | None = Field(default=None, description="Micro-average over every scored field's facts.")
 
 
 def load_examples(path: Path = DEFAULT_SET) -> list[IntentExample]:
@@ -88,6 +96,25 @@ def load_examples(path: Path = DEFAULT_SET) -> list[IntentExample]:
         except ValueError as error:
             raise ValueError(f"{path}:{number}: {error}") from error
     return examples
+
+
+def is_real(examples: Sequence[IntentExample]) -> bool:
+    """Real requests (lines with a `source`): open-domain, parsed without a catalog, category not scored."""
+    return any(example.source for example in examples)
+
+
+def scored_fields(examples: Sequence[IntentExample]) -> tuple[str, ...]:
+    return REAL_FIELDS if is_real(examples) else FIELDS
+
+
+def select_split(examples: Sequence[IntentExample], split: str | None) -> list[IntentExample]:
+    """The examples of one split (all of them for None); a split that selects nothing is an error."""
+    if split is None:
+        return list(examples)
+    chosen = [example for example in examples if example.split == split]
+    if not chosen:
+        raise ValueError(f"no example has split {split!r}")
+    return chosen
 
 
 def evaluate_intents(parse: Parser, examples: Iterable[IntentExample],
@@ -111,8 +138,10 @@ def evaluate_intents(parse: Parser, examples: Iterable[IntentExample],
                 mismatches.append(Mismatch(text=example.text, field=name, expected=sorted(want),
                                            predicted=sorted(got)))
         exact += all_right
+    overall = _score(*(sum(c[i] for c in counts.values()) for i in range(3)))
     return IntentEvalReport(examples=total, exact_match=exact / total if total else 0.0,
-                            fields={name: _score(*counts[name]) for name in fields}, mismatches=mismatches)
+                            fields={name: _score(*counts[name]) for name in fields}, mismatches=mismatches,
+                            overall=overall)
 
 
 def _facts(intent: Intent, fields: Sequence[str]) -> dict[str, set[str]]:
@@ -157,6 +186,10 @@ def format_table(report: IntentEvalReport) -> str:
     for name, score in report.fields.items():
         lines.append(f"{name:<14}{score.precision:>7.3f}{score.recall:>7.3f}{score.f1:>7.3f}"
                      f"{score.true_positives:>6}{score.false_positives:>6}{score.false_negatives:>6}")
+    if report.overall is not None:
+        o = report.overall
+        lines.append(f"{'all (micro)':<14}{o.precision:>7.3f}{o.recall:>7.3f}{o.f1:>7.3f}"
+                     f"{o.true_positives:>6}{o.false_positives:>6}{o.false_negatives:>6}")
     lines.append(f"exact match {report.exact_match:.3f} over {report.examples} examples")
     return "\n".join(lines)
 
@@ -196,17 +229,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--money", action="store_true",
                         help="score the money set (data/money_eval.jsonl unless a path is given) on price and currency")
+    parser.add_argument("--real", action="store_true",
+                        help="score the real-request set (data/real_requests.jsonl unless a path is given)")
+    parser.add_argument("--split", choices=["dev", "test"], default=None,
+                        help="only the examples of this split (test: the held-out real requests)")
     args = parser.parse_args(argv)
-    path, fields = args.path, FIELDS
-    if args.money:
-        path, fields = (MONEY_SET if args.path == DEFAULT_SET else args.path), MONEY_FIELDS
+    path = args.path
+    if args.money or args.real:
+        path = (MONEY_SET if args.money else REAL_SET) if args.path == DEFAULT_SET else args.path
+    examples = select_split(load_examples(path), args.split)
+    fields = MONEY_FIELDS if args.money else scored_fields(examples)
     from retrieval.demo.catalog_generator import generate_catalog
 
     from .extractor import CatalogVocabulary, extract_intent
 
-    vocabulary = None if args.no_catalog else CatalogVocabulary.from_products(generate_catalog(2000, seed=7))
-    report = evaluate_intents(lambda text, context: extract_intent(text, vocabulary, context),
-                              load_examples(path), fields)
+    no_catalog = args.no_catalog or is_real(examples)
+    vocabulary = None if no_catalog else CatalogVocabulary.from_products(generate_catalog(2000, seed=7))
+    report = evaluate_intents(lambda text, context: extract_intent(text, vocabulary, context), examples, fields)
     if args.json:
         print(json.dumps(report.model_dump(exclude={"mismatches"} if not args.errors else set()), indent=2))
         return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 REAL_SET = DATA / "real_requests.jsonl"
 EXISTING_SET = DATA / "intent_eval.jsonl"
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# Beside the checkout, as the tests look for it (SHOPASSIST_SHARED_DATA points elsewhere).
+SHARED_DATA = Path(os.environ.get("SHOPASSIST_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 SEED = 13
 WEBSHOP_COUNT = 300
 ESCI_COUNT = 130

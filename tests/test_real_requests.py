@@ -1,0 +1,70 @@
+"""The real-request evaluation set (issue 10): well formed, held-out split, no overlap with the main set."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from assistant.intent import real_requests
+from assistant.intent.evaluation import (DEFAULT_SET, FIELDS, REAL_FIELDS, REAL_SET, load_examples, main,
+                                         scored_fields, select_split)
+from retrieval.intent import Intent
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    return [json.loads(line) for line in REAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_set_loads_and_every_label_is_an_intent(rows):
+    examples = load_examples(REAL_SET)
+    assert len(examples) == len(rows) >= 400
+    for row in rows:
+        assert set(row) == {"text", "source", "split", "expected"}, row
+        Intent.model_validate(row["expected"])
+        assert set(row["expected"]) <= set(Intent.model_fields)
+        assert "category" not in row["expected"], row["text"]  # open-domain: category is not labelled
+        assert row["text"] == " ".join(row["text"].split()) and row["text"]
+
+
+def test_both_sources_and_a_fixed_split(rows):
+    counts = Counter((row["source"], row["split"]) for row in rows)
+    assert set(counts) == {("webshop", "dev"), ("webshop", "test"), ("esci", "dev"), ("esci", "test")}
+    assert sum(n for (source, _), n in counts.items() if source == "webshop") >= 300
+    assert sum(n for (source, _), n in counts.items() if source == "esci") >= 120
+    test = sum(n for (_, split), n in counts.items() if split == "test")
+    assert 0.6 <= test / len(rows) <= 0.7  # about two thirds held out
+
+
+def test_no_duplicates_and_nothing_from_the_main_set(rows):
+    texts = [real_requests.normalise(row["text"]) for row in rows]
+    assert len(texts) == len(set(texts))
+    main_set = {real_requests.normalise(example.text) for example in load_examples(DEFAULT_SET)}
+    assert not main_set & set(texts)
+
+
+def test_real_requests_score_every_field_but_category():
+    examples = load_examples(REAL_SET)
+    assert scored_fields(examples) == REAL_FIELDS == tuple(f for f in FIELDS if f != "category")
+    assert scored_fields(load_examples(DEFAULT_SET)) == FIELDS
+    test = select_split(examples, "test")
+    assert test and {e.split for e in test} == {"test"}
+    assert len(select_split(examples, "dev")) + len(test) == len(examples)
+    with pytest.raises(ValueError):
+        select_split(load_examples(DEFAULT_SET), "test")
+
+
+def test_the_evaluator_reports_the_held_out_split(capsys):
+    assert main(["--real", "--split", "test", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["examples"] == sum(1 for e in load_examples(REAL_SET) if e.split == "test")
+    assert "category" not in report["fields"]
+
+
+def test_the_labelled_file_is_the_seeded_sample():
+    """Reproducible: the sampler draws exactly the labelled requests (needs ../shared/data)."""
+    if not (real_requests.SHARED_DATA / "webshop_human_goals.json").exists():
+        pytest.skip(f"external data not present: {real_requests.SHARED_DATA} (see ../shared/data/README.md)")
+    assert real_requests.check() == []
