@@ -1,6 +1,6 @@
 /* shopassist chat widget. Embed with one tag:
  *   <script src="https://assistant.example/widget.js" data-api="https://assistant.example" async></script>
- * Optional: data-title, data-greeting, data-color, data-position="left", data-user-id.
+ * Optional: data-title, data-greeting, data-color, data-position="left", data-user-id (signed), data-key.
  * No framework, no build step; everything lives in a shadow root so host-page CSS cannot reach in (or out). */
 (() => {
   "use strict";
@@ -12,6 +12,7 @@
   const suggestions = ["Waterproof hiking boots under $150", "A gift for a 5 year old", "What is your return policy?"];
   const SESSION_KEY = "shopassist:session:" + api;
   const CLIENT_KEY = "shopassist:client";
+  const JSON_TYPE = { "content-type": "application/json", ...(cfg.key && { authorization: "Bearer " + cfg.key }) };
 
   // Storage can be blocked (privacy modes, sandboxed iframes): the widget then works without memory.
   const load = (area, key) => { try { return window[area].getItem(key); } catch (e) { return null; } };
@@ -136,7 +137,7 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
 
   async function request(method, body, id) {
     const res = await fetch(`${api}/v1/sessions/${encodeURIComponent(sessionId)}/cart${id ? "/" + encodeURIComponent(id) : ""}`, {
-      method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+      method, headers: JSON_TYPE, body: body && JSON.stringify(body) });
     if (!res.ok) throw new Error((await res.json().catch(() => ({}))).detail || `HTTP ${res.status}`);
     return res.json();
   }
@@ -177,7 +178,7 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
   function sendEvents(events) {
     events = events.filter(Boolean);
     if (!events.length) return;
-    fetch(`${api}/v1/events`, { method: "POST", keepalive: true, headers: { "content-type": "application/json" },
+    fetch(`${api}/v1/events`, { method: "POST", keepalive: true, headers: JSON_TYPE,
       body: JSON.stringify({ events }) }).catch(() => {});
   }
 
@@ -283,7 +284,7 @@ input:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px rgba(31,95
       if (sessionId) body.session_id = sessionId;
       if (cfg.userId) body.user_id = cfg.userId;
       const res = await fetch(`${api}/v1/chat`, { method: "POST", body: JSON.stringify(body),
-        headers: { "content-type": "application/json", accept: "text/event-stream" } });
+        headers: { ...JSON_TYPE, accept: "text/event-stream" } });
       if (!res.ok) throw new Error((await res.json().catch(() => ({}))).detail || `HTTP ${res.status}`);
       let finished = false;
       for await (const [name, data] of events(res)) {
