@@ -21,6 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from assistant.keys import open_key_store
 from ranking.event_store import open_event_store
 
 pytestmark = pytest.mark.slow
@@ -59,7 +60,10 @@ def server(demo_settings, tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"shopassist serve did not start:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield SimpleNamespace(url=url, database_url=database_url)
+        keys = open_key_store(database_url)  # the Copilot tab is a staff door
+        staff_key = keys.create("staff", label="browser tests").key
+        keys.close()
+        yield SimpleNamespace(url=url, database_url=database_url, staff_key=staff_key)
     finally:
         proc.terminate()
         try:
@@ -86,6 +90,8 @@ def page(browser, server):
     page = context.new_page()
     page.offsite = []
     page.on("request", lambda r: urlparse(r.url).hostname != "127.0.0.1" and page.offsite.append(r))
+    page.csp_violations = []  # our pages run under a nonce-based Content-Security-Policy: nothing may be blocked
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_violations.append(m.text))
     yield page
     context.close()
 
@@ -102,6 +108,7 @@ def prices(texts: list[str]) -> list[float]:
 def assert_offline(page) -> None:
     """Nothing but the catalog's own product photos may be fetched from outside (no CDN, no analytics)."""
     assert [r.url for r in page.offsite if r.resource_type != "image"] == []
+    assert page.csp_violations == []
 
 
 def test_widget_streams_an_answer_with_product_cards(page, server):
@@ -193,6 +200,14 @@ def test_gradio_shop_tab_answers_with_a_product_gallery(page, server):
 def test_gradio_copilot_tab_drafts_a_grounded_reply(page, server):
     page.goto(f"{server.url}/ui/")
     page.get_by_role("tab", name="Copilot").click()
+    expect(page.locator("#copilot-conversation")).to_be_hidden()  # a staff door: nothing before signing in
+    page.locator("#copilot-key input").fill("sa_staff_made-up")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Enter a valid staff key").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#copilot-conversation")).to_be_hidden()
+    page.locator("#copilot-key input").fill(server.staff_key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#copilot-login")).to_be_hidden(timeout=30_000)
     page.locator("#copilot-conversation textarea").fill(CONVERSATION)
     page.get_by_role("button", name="Suggest a reply").click()
 

@@ -30,6 +30,12 @@ def client(demo_settings, demo_retriever, tmp_path_factory):
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def staff(client) -> dict:
+    """The copilot is a staff door: a staff key."""
+    return {"authorization": f"Bearer {client.app.state.services.keys.create('staff').key}"}
+
+
 def sse_events(text: str) -> list[tuple[str, object]]:
     events = []
     for block in text.strip().split("\n\n"):
@@ -62,8 +68,8 @@ def test_sse_stream_sends_intent_products_tokens_then_done(client):
     assert all(card.price <= 80 for card in done.products)
 
 
-def test_copilot_refines_over_the_conversation_with_reasons_and_a_grounded_draft(client):
-    body = CopilotSuggestion.model_validate(client.post("/v1/copilot/suggest", json={"conversation": [
+def test_copilot_refines_over_the_conversation_with_reasons_and_a_grounded_draft(client, staff):
+    body = CopilotSuggestion.model_validate(client.post("/v1/copilot/suggest", headers=staff, json={"conversation": [
         {"role": "customer", "text": "Hi, I need a tent for camping under $200"},
         {"role": "agent", "text": "Sure, any colour?"},
         {"role": "customer", "text": "anything cheaper?"},
@@ -74,8 +80,8 @@ def test_copilot_refines_over_the_conversation_with_reasons_and_a_grounded_draft
     assert body.products[0].title.split(",")[0] in body.reply
 
 
-def test_copilot_policy_question_mid_conversation_gets_passages_and_candidates(client):
-    body = CopilotSuggestion.model_validate(client.post("/v1/copilot/suggest", json={"conversation": [
+def test_copilot_policy_question_mid_conversation_gets_passages_and_candidates(client, staff):
+    body = CopilotSuggestion.model_validate(client.post("/v1/copilot/suggest", headers=staff, json={"conversation": [
         {"role": "customer", "text": "Hi, I need a tent for camping under $200"},
         {"role": "agent", "text": "Sure, any colour?"},
         {"role": "customer", "text": "can I return it if it leaks?"},
@@ -84,8 +90,8 @@ def test_copilot_policy_question_mid_conversation_gets_passages_and_candidates(c
     assert body.products and all(card.price <= 200 for card in body.products)
 
 
-def test_copilot_answers_a_policy_question_with_the_passage(client):
-    body = client.post("/v1/copilot/suggest", json={"conversation": [
+def test_copilot_answers_a_policy_question_with_the_passage(client, staff):
+    body = client.post("/v1/copilot/suggest", headers=staff, json={"conversation": [
         {"role": "customer", "text": "Do you price match Amazon?"}]}).json()
     assert body["policies"][0]["source"] == "price-match.md" and body["products"] == []
     assert "price match" in body["reply"].lower()
@@ -130,8 +136,8 @@ def test_unknown_product_is_a_404_naming_the_field(client):
     ("/v1/copilot/suggest", {"conversation": [{"role": "boss", "text": "hi"}]}, "conversation.0.role"),
     ("/v1/sessions/s1/cart", {"product_id": "OUT-000001", "quantity": 0}, "quantity"),
 ])
-def test_bad_input_is_a_422_naming_the_field(client, path, payload, field):
-    response = client.post(path, json=payload)
+def test_bad_input_is_a_422_naming_the_field(client, staff, path, payload, field):
+    response = client.post(path, json=payload, headers=staff)
     assert response.status_code == 422
     assert field in [e["field"] for e in response.json()["errors"]]
 

@@ -222,9 +222,10 @@ def test_an_expired_session_forgets_the_conversation(demo_settings, demo_retriev
     clock.now += timedelta(minutes=11)
     with pytest.raises(UnknownSession):
         chat.cart(talk.session_id)
-    after = talk.say("cheaper")  # same id, fresh session: nothing to be cheaper than
-    assert after.session_id == talk.session_id and after.intent.price.max is None
-    assert after.cart is None and chat.cart(talk.session_id).lines == []
+    expired = talk.session_id
+    after = talk.say("cheaper")  # a fresh session, under a new id: nothing to be cheaper than
+    assert after.session_id != expired and after.intent.price.max is None
+    assert after.cart is None and chat.cart(after.session_id).lines == []
     base.close()
     sessions.close()
 

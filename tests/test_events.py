@@ -17,11 +17,14 @@ from assistant.services import Services
 from assistant.api import create_app
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.identity import sign_identity
 from ranking.event_store import open_event_store
 from ranking.events import parse_event
 from retrieval.catalog import CatalogHome
 from retrieval.search import Retriever
 from retrieval.vector_store import chroma_client
+
+IDENTITY_SECRET = "events-tests-identity-secret"
 
 
 def click(**overrides) -> dict:
@@ -36,7 +39,7 @@ def query(**overrides) -> dict:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(home=tmp_path / "home")
+    return Settings(home=tmp_path / "home", identity_secret=IDENTITY_SECRET)
 
 
 @pytest.fixture
@@ -117,7 +120,8 @@ def test_posting_the_same_events_twice_stores_them_once(client, settings):
 
 
 def test_search_carries_a_query_id_logged_as_a_query_event(client, settings):
-    response = client.post("/v1/search", json={"query": "tent", "k": 3, "max_price": 50, "user_id": "u-7"})
+    response = client.post("/v1/search", json={"query": "tent", "k": 3, "max_price": 50,
+                                               "user_id": sign_identity("u-7", IDENTITY_SECRET)})
     assert response.status_code == 200
     query_id = response.json()["query_id"]
     assert len(query_id) == 32

@@ -348,6 +348,7 @@ def client(own_store):
     from assistant.api import create_app
 
     with TestClient(create_app(services=own_store)) as test_client:
+        test_client.headers["authorization"] = f"Bearer {own_store.keys.create('admin').key}"  # PUT: an admin door
         yield test_client
 
 

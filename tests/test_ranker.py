@@ -11,6 +11,7 @@ import pytest
 from assistant.api import create_app
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.identity import sign_identity
 from assistant.intent import query_parser
 from ranking.artifacts import active_model
 from ranking.event_store import open_event_store
@@ -132,10 +133,12 @@ def test_api_search_uses_the_model_and_personalizes(trained, demo_retriever):
     from fastapi.testclient import TestClient
 
     settings, report, out = trained
-    app = create_app(settings.model_copy(update={"ranker_model": out, "explore_share": 0.0}), demo_retriever)
-    with TestClient(app) as client:
-        body = client.post("/v1/search", json={"query": "tents", "k": 5,
-                                               "user_id": report.shoppers[0].user_id}).json()
+    secret = "ranker-tests-identity-secret"
+    app = create_app(settings.model_copy(update={"ranker_model": out, "explore_share": 0.0,
+                                                 "identity_secret": secret}), demo_retriever)
+    with TestClient(app) as client:  # personalization takes a signed identity
+        body = client.post("/v1/search", json={"query": "tents", "k": 5, "user_id": sign_identity(
+            report.shoppers[0].user_id, secret)}).json()
     assert body["ranker"] == out.name
     assert all(0 < hit["score"] < 1 and isinstance(hit["why"], list) for hit in body["results"])
 
