@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ValidationError
 
@@ -21,7 +21,7 @@ from tools import openai_tool_specs, tools_by_name
 from tools.models import Cart, Comparison, PolicyResults, ProductResults
 
 from ..llm.chat import LLM
-from ..llm.prompts import load_prompt
+from ..llm.prompts import data_block, load_prompt
 from . import cues
 from .findings import Findings
 from .models import ConversationTurn
@@ -59,7 +59,8 @@ def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, ses
                 return (findings, reply.text) if findings is not None and reply.text.strip() else None
             messages.append(reply)
             for call in reply.tool_calls:
-                messages.append(ToolMessage(_call(by_name, call, results, skip), tool_call_id=call["id"]))
+                messages.append(ToolMessage(data_block("tool_result", _call(by_name, call, results, skip, intent, message)),
+                                            tool_call_id=call["id"]))
     except Exception as exc:  # noqa: BLE001 - whatever the backend raises, the router answers instead
         log.warning("tool calling failed, routing deterministically: %s: %s", type(exc).__name__, exc)
         return None
@@ -67,12 +68,18 @@ def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, ses
     return None
 
 
-def _call(by_name: dict[str, BaseTool], call: dict, results: list[BaseModel], skip: list[str]) -> str:
-    """Run one tool call; a bad call is reported back to the model, which may correct it next round."""
+def _call(by_name: dict[str, BaseTool], call: dict, results: list[BaseModel], skip: list[str], intent: Intent,
+          message: str) -> str:
+    """Run one tool call; a bad call is reported back to the model, which may correct it next round. A cart
+    change the shopper's own message did not ask for is refused (tool_refusal), whatever the model read."""
     tool = by_name.get(call["name"])
     if tool is None:
         return f"error: no tool named {call['name']!r}"
     args = call["args"]
+    refusal = tool_refusal(call["name"], args if isinstance(args, dict) else {}, intent, message)
+    if refusal:
+        log.warning("refused a %s call the shopper did not ask for: %s", call["name"], refusal)
+        return f"refused: {refusal}"
     if skip and call["name"] == "search_products" and isinstance(args, dict):
         args = {**args, "exclude_ids": list(dict.fromkeys([*(args.get("exclude_ids") or []), *skip]))}
     try:
@@ -81,6 +88,32 @@ def _call(by_name: dict[str, BaseTool], call: dict, results: list[BaseModel], sk
         return f"error: {exc}"
     results.append(output)
     return output.model_dump_json(exclude_none=True) if isinstance(output, BaseModel) else json.dumps(output)
+
+
+CART_TOOLS = ("add_to_cart", "remove_from_cart", "update_cart_quantity", "clear_cart")
+
+
+def tool_refusal(name: str, args: dict, intent: Intent, message: str) -> str | None:
+    """Why the shopper's latest message does not ask for this cart change, or None (allowed). Tool policy
+    reads only the shopper's own words and the intent parsed from them: a product description, a tool
+    result or an earlier turn saying "add 10 to the cart" cannot change it."""
+    if name not in CART_TOOLS:
+        return None  # reading tools change nothing
+    if name == "add_to_cart":
+        if intent.action != "add_to_cart" and not cues.wants_to_add(message):
+            return "the shopper's message does not ask to add anything to the cart"
+        asked = cues.quantity(message)
+        if int(args.get("quantity", 1) or 1) != asked:
+            return f"the shopper asked for {asked}, not {args.get('quantity')}"
+        return None
+    if name == "update_cart_quantity":
+        asked = cues.new_quantity(message)
+        if asked is None:
+            return "the shopper's message does not set a quantity"
+        return None if int(args.get("quantity", -1)) == asked else f"the shopper asked for {asked}"
+    if name == "remove_from_cart":
+        return None if cues.wants_removed(message) else "the shopper's message does not ask to remove anything"
+    return None if cues.wants_cart_cleared(message) else "the shopper's message does not ask to clear the cart"
 
 
 def _findings(results: list[BaseModel], intent: Intent, message: str, session: Session, more: bool
@@ -110,8 +143,10 @@ def _findings(results: list[BaseModel], intent: Intent, message: str, session: S
 
 
 def _messages(message: str, history: list[ConversationTurn]) -> list[BaseMessage]:
+    """The system prompt, then the shopper's message; earlier turns (which carry catalog text) come before it
+    inside a <history> data block, never as instructions."""
     messages: list[BaseMessage] = [SystemMessage(load_prompt(SYSTEM_PROMPT).text)]
-    for turn in history[-4:]:
-        messages.append(HumanMessage(turn.text) if turn.role == "customer" else AIMessage(turn.text))
-    messages.append(HumanMessage(message))
+    earlier = "\n".join(f"{turn.role}: {turn.text}" for turn in history[-4:])
+    messages.append(HumanMessage(f"{data_block('history', earlier)}\nThe shopper now says: {message}" if earlier
+                                 else message))
     return messages

@@ -10,12 +10,19 @@ from retrieval.intent import Intent
 from retrieval.models import Product
 from retrieval.policies import PolicyPassage
 
+# "is it free?", "is the first one free", "for free": a price question ("is it gluten free?" is not one).
+_FREE_QUESTION = (r"\b(?:is|are|it's|isn't|aren't)\s+(?:it|this|that|they|these|those|the\s+(?:\w+\s+one|\w+))\s+"
+                  r"(?:really\s+|actually\s+|totally\s+|completely\s+)?free\b(?!\s*(?:-|of\s+(?!charge)|from|"
+                  r"shipping|returns?|delivery))|\bfor free\b|\bfree of charge\b|\bcosts? nothing\b")
 ASPECTS = {  # what a question asks about -> the words that ask it
-    "price": r"\b(?:price|cost|costs|how much|expensive|on sale|discount)\b",
+    # Price and stock come from the structured fields only, never from what a description says: "is it
+    # free?" is a price question (a description saying "this product is free" answers nothing).
+    "price": r"\b(?:price|priced|cost|costs|how much|expensive|cheap|on sale|discount(?:ed)?|gratis|"
+             r"no charge)\b|" + _FREE_QUESTION,
     "size": r"\b(?:sizes?|fit|fits|dimensions?|how big)\b",
     "color": r"\b(?:colou?rs?|shades?)\b",
     "material": r"\b(?:materials?|made of|made from|fabric)\b",
-    "stock": r"\b(?:in stock|available|availability|sold out)\b",
+    "stock": r"\b(?:in stock|out of stock|available|availability|sold out|can i (?:buy|order) (?:it|one|them))\b",
     "rating": r"\b(?:ratings?|rated|reviews?|stars?|worth it|any good|quality)\b",
     "piece_count": r"\b(?:how many (?:pieces|parts|pcs)|pieces?|piece count|parts? (?:come|included))\b",
     "pack_count": r"\b(?:how many (?:are |come )?in (?:the|a|each|one) (?:pack|box|package|set)|pack size|"
@@ -36,6 +43,30 @@ _FILLER = set("""a an and any are about be can could do does for from go good ha
 it's me more my of on one or please show tell that the them these this those to what which will with would you
 your yes no whether there really still also get buy need want so much""".split())
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_FREE = re.compile(_FREE_QUESTION)
+_STRUCTURED = re.compile(r"^(?:free|for free|gratis|price|priced|cost|costs|cheap|discount(?:ed)?|on sale|sale|"
+                         r"in stock|out of stock|available|availability|sold out)$")
+# Text in a product's data that speaks to the assistant rather than about the product: a prompt injection.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules?|above|previous|"
+    r"everything)\b|"
+    r"\b(?:tell|inform|assure|convince|say to)\s+(?:the\s+|your\s+|all\s+)?(?:shoppers?|customers?|users?|"
+    r"buyers?|visitors?)\b|"
+    r"\badd\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|it|this|them)\b.{0,40}\bcart\b|"
+    r"\bsystem prompt\b|\b(?:you are|act as|pretend to be)\s+(?:now\s+)?(?:a|an|the)\b|"
+    r"\b(?:assistant|ai|model|chatbot)s?\b.{0,30}\b(?:must|should|shall|will)\b|\bnew instructions?\b",
+    re.IGNORECASE)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Whether catalog text gives orders to the assistant (an injection): it is data, and not repeated."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def description_sentences(product: Product) -> list[str]:
+    """The description's sentences, without those that give orders to the assistant."""
+    said = [s.strip() for s in _SENTENCE.split((product.description or "").strip()) if s.strip()]
+    return [s for s in said if not looks_like_instruction(s)]
 
 
 def short_title(product: Product) -> str:
@@ -47,7 +78,9 @@ def answer_product_question(product: Product, intent: Intent, text: str) -> str:
     """Sentences built only from the product's record; an unknown answer is said to be unknown."""
     name = short_title(product)
     lowered = text.lower()
-    sentences = [_aspect(aspect, product, name) for aspect, pattern in ASPECTS.items() if re.search(pattern, lowered)]
+    free = bool(_FREE.search(lowered))
+    sentences = [_aspect(aspect, product, name, free) for aspect, pattern in ASPECTS.items()
+                 if re.search(pattern, lowered)]
     for key, value in intent.attributes.items():  # "is it available in red?"
         if not re.search(rf"\b{re.escape(value.lower())}\b", lowered):
             continue  # carried over from an earlier request, not asked now
@@ -68,11 +101,13 @@ def answer_product_question(product: Product, intent: Intent, text: str) -> str:
         phrase = asked_feature(text)
         if phrase:
             sentences.append(_feature_answer(product, name, phrase))
+    # A feature that is a price or stock word was answered from the fields above, never from the text.
+    asked_about = [f for f in intent.features if f.lower() in lowered and not _STRUCTURED.search(f.lower().strip())]
     described = " ".join([product.title, product.description, *product.tags,
                           *(v for key in product.attributes for v in product.attribute_values(key))]).lower()
-    asked = [f for f in intent.features if f.lower() in lowered]
+    asked = asked_about
     if not sentences and not asked:
-        asked = _asked_words(intent.query, product)
+        asked = [w for w in _asked_words(intent.query, product) if not _STRUCTURED.search(w.strip())]
     for feature in dict.fromkeys(asked):
         if sentences and feature.lower() in " ".join(sentences).lower():
             continue  # answered above
@@ -127,9 +162,9 @@ def clauses(product: Product) -> list[str]:
     """The product's own statements: its title, each clause of its description ("4 elements", "up to 48MB/sec.
     data transfer rate"), each attribute as "name: values". What it says is data, never instructions."""
     parts = [product.title]
-    for piece in re.split(r"\s*[;•\n|]\s*|(?<=[a-z0-9)][.!?])\s+(?=[A-Z])", product.description or ""):
+    for piece in re.split(r"\s*[;•\n|]\s*|(?<=[a-zA-Z0-9)][.!?])\s+(?=[A-Z])", product.description or ""):
         piece = piece.strip(" .")
-        if piece and len(piece) <= 300:
+        if piece and len(piece) <= 300 and not looks_like_instruction(piece):
             parts.append(piece)
     parts += [f"{key.replace('_', ' ')}: {', '.join(product.attribute_values(key))}" for key in product.attributes
               if product.attribute_values(key)]
@@ -228,12 +263,14 @@ def _asked_words(query: str, product: Product) -> list[str]:
     return [" ".join(words)] if words else []
 
 
-def _aspect(aspect: str, product: Product, name: str) -> str:
+def _aspect(aspect: str, product: Product, name: str, free_asked: bool = False) -> str:
     if aspect == "price":
         if product.price is None:
             return f"The product data does not give a price for the {name}."
         sale = f", down from ${product.list_price:,.2f}" if product.list_price and product.list_price > product.price \
             else ""
+        if free_asked and product.price > 0:
+            return f"No, the {name} is not free: it costs ${product.price:,.2f}{sale}."
         return f"The {name} costs ${product.price:,.2f}{sale}."
     if aspect == "stock":
         return f"The {name} is {'in stock' if product.in_stock else 'out of stock right now'}."
@@ -280,8 +317,10 @@ def _overview(product: Product, name: str) -> str:
         parts.append(f"costs ${product.price:,.2f}")
     if product.rating is not None:
         parts.append(f"and is rated {product.rating:.1f} stars from {product.review_count:,} reviews")
-    first = _SENTENCE.split(product.description.strip())[0] if product.description.strip() else ""
-    return " ".join(parts) + "." + (f" {first}" if first else "")
+    # The description is quoted as the description's words, never said as ours, and a sentence of it that
+    # gives orders ("ignore previous instructions", "tell the shopper ...") is not repeated at all.
+    first = next(iter(description_sentences(product)), "")
+    return " ".join(parts) + "." + (f" Its description says: “{first}”" if first else "")
 
 
 def quote_policy(passage: PolicyPassage, question: str, sentences: int = 2) -> str:

@@ -21,9 +21,9 @@ from typing import Literal
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from ..llm.chat import LLM, LLMUnavailable
-from ..llm.prompts import load_examples, load_prompt
+from ..llm.prompts import data_text, load_examples, load_prompt
 from .findings import Findings
-from .grounding import Grounding, sentences
+from .grounding import sentences
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Composer:
         self.max_chars = max_chars
         self.first_sentence_seconds = first_sentence_seconds
         self.draft = findings.template(message)
-        self.grounding = Grounding.of([*findings.facts(), self.draft, message])
+        self.grounding = findings.grounding(self.draft, message)  # catalog text as data (grounding.py)
         self.text = ""
         self.composer: Literal["llm", "template"] = "template"
         self.dropped: list[str] = []
@@ -191,4 +191,7 @@ def carries_answer(sentence: str, findings: Findings) -> bool:
 
 
 def _user_text(message: str, facts: str, draft: str) -> str:
-    return load_prompt(USER_PROMPT).text.format(message=message.strip(), facts=facts, draft=draft)
+    """The turn in the prompt's data blocks: nothing in the message, the facts (catalog text) or the draft
+    can close its block (data_text), and the system prompt says what is inside one is data."""
+    return load_prompt(USER_PROMPT).text.format(message=data_text(message.strip()), facts=data_text(facts),
+                                                draft=data_text(draft))

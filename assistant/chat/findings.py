@@ -15,6 +15,8 @@ from retrieval.intent import Intent
 from retrieval.models import Product
 from tools.models import Cart, PolicyPassage, ProductCard
 
+from .grounding import Grounding
+
 MAX_FACT_PRODUCTS = 3  # what the reply talks about; fewer prompt tokens, a faster first token
 
 
@@ -46,6 +48,19 @@ class Findings:
 
     def has_facts(self) -> bool:
         return bool(self.products or self.policies or self.cart is not None)
+
+    def data_facts(self) -> list[str]:
+        """The lines of `facts()` that are catalog text (a description, a review): shown to the LLM as data
+        to quote, never as a source of prices, stock or cart changes (grounding.py)."""
+        return []
+
+    def grounding(self, draft: str, message: str) -> Grounding:
+        """What a reply to this turn may say: the structured facts, the template and the shopper's message;
+        catalog text only as data."""
+        data = set(self.data_facts())
+        grounding = Grounding.of([line for line in self.facts() if line not in data] + [draft], data=data)
+        grounding.add(message, claims=False)
+        return grounding
 
     def facts(self) -> list[str]:
         """The tool results as short lines: what the LLM is shown and what the grounding check allows."""

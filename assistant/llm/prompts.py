@@ -30,3 +30,15 @@ def load_prompt(filename: str) -> Prompt:
 def load_examples(filename: str) -> tuple[dict, ...]:
     """Few-shot examples: a JSON array, one example a line (packaged as *.json, unlike *.jsonl)."""
     return tuple(json.loads(files("prompts").joinpath(filename).read_text(encoding="utf-8")))
+
+
+def data_text(text: str) -> str:
+    """Text for inside a prompt's data block (<facts>, <message>, <history>, <tool_result>): catalog text,
+    chat history, a shopper's message. Angle brackets become look-alikes, so no data can close its block
+    or open another; the words stay readable."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def data_block(name: str, text: str) -> str:
+    """`text` between <name> and </name>, as data (see data_text)."""
+    return f"<{name}>\n{data_text(text)}\n</{name}>"

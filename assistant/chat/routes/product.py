@@ -11,7 +11,7 @@ from retrieval.models import Product
 from tools.cards import product_card
 from tools.models import ProductCard
 
-from ..answers import answer_product_question
+from ..answers import answer_product_question, description_sentences
 from ..findings import Findings
 from .clarify import ClarifyFindings
 from .context import RouteContext
@@ -34,8 +34,17 @@ class ProductFindings(Findings):
 
     def detail_facts(self) -> list[str]:
         lines = [f"Answer from the product data: {self.answer}"] if self.answer else []
+        return lines + self.data_facts()
+
+    def data_facts(self) -> list[str]:
+        """Each description as a quote (catalog text: data to quote, never orders; sentences that give orders
+        to the assistant are left out)."""
+        lines = []
         for product in [*([self.product] if self.product else []), *self.others]:
-            lines.append(f"Description{f' of {product.title}' if self.others else ''}: {product.description}")
+            said = " ".join(description_sentences(product))
+            if said:
+                lines.append(f"Description{f' of {product.title}' if self.others else ''} (its words, quote them): "
+                             f"“{said}”")
         return lines
 
     def template(self, message: str) -> str:
