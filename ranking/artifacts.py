@@ -124,7 +124,8 @@ def model_card(meta: dict, report: TrainingReport, rows: int) -> str:
         f"{periods.train_start} to {periods.test_end}; {rows} impressions.",
         f"- Split by search time: train {sizes.train}, validation {sizes.validation} "
         f"(from {periods.validation_start}), test {sizes.test} (from {periods.test_start}).",
-        f"- Source: {window.get('source', 'event store')}. A log from `shopassist simulate` is SYNTHETIC.", "",
+        f"- Source: {window.get('source', 'event store')}. A log from `shopassist simulate` is SYNTHETIC.",
+        f"- Event screening (not learnt from; the events stay stored): {report.screening.summary()}.", "",
         "## Model", "",
         f"- Text tower: MiniLM from `{text.start}`, fine-tuned on {text.pairs} "
         f"(query, clicked product) pairs from the oldest {meta['train_config']['text_share']:.0%} of the training "

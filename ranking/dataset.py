@@ -24,8 +24,10 @@ from datetime import datetime
 from retrieval.catalog import CatalogHome
 from retrieval.models import Product
 
+from . import screening
 from .event_store import EventStore
 from .events import InteractionEvent, QueryEvent
+from .report import ExclusionReport
 
 TRAIN_SHARE = 0.70
 VALIDATION_SHARE = 0.15  # the remaining 0.15 is test
@@ -53,23 +55,38 @@ class Split:
     test_start: datetime  # validation: validation_start <= timestamp < test_start; test: the rest
 
 
-def load_impressions(store: EventStore, since: datetime | None = None,
-                     until: datetime | None = None) -> list[Impression]:
-    """Impression rows of the searches made in [since, until), oldest search first, positions in order."""
+def load_impressions(store: EventStore, since: datetime | None = None, until: datetime | None = None,
+                     screen: bool = True, exclusions: ExclusionReport | None = None) -> list[Impression]:
+    """Impression rows of the searches made in [since, until), oldest search first, positions in order.
+
+    With `screen` (the default), only interactions on searches this server issued, and none of the bot-like
+    patterns screening.py finds; what was left out is copied into `exclusions` when given."""
     queries: dict[str, QueryEvent] = {}
-    shown: dict[tuple[str, int], str] = {}
-    grades: dict[tuple[str, int], int] = {}
+    interactions: list[InteractionEvent] = []
     for event in store.iter_events(since=since):
         if isinstance(event, QueryEvent):
-            if until is None or event.timestamp < until:
+            # A client may post a query event under an issued query_id: the server's own (event_id ==
+            # query_id, see query_log.py) is never replaced by it.
+            own = queries.get(event.query_id)
+            if (until is None or event.timestamp < until) and (
+                    own is None or not screen or own.event_id != own.query_id):
                 queries[event.query_id] = event
         elif isinstance(event, InteractionEvent) and event.query_id in queries and event.position:
             # Interactions whose search is outside the window (before `since`) are skipped with it.
-            key = (event.query_id, event.position)
-            if event.action_name == "impression":
-                shown[key] = event.object_id
-            else:
-                grades[key] = max(grades.get(key, 0), GRADES[event.action_name])
+            interactions.append(event)
+    if screen:
+        interactions, report = screening.screen(queries, interactions, store.issued())
+        if exclusions is not None:
+            for name in ExclusionReport.model_fields:
+                setattr(exclusions, name, getattr(report, name))
+    shown: dict[tuple[str, int], str] = {}
+    grades: dict[tuple[str, int], int] = {}
+    for event in interactions:
+        key = (event.query_id, event.position)
+        if event.action_name == "impression":
+            shown[key] = event.object_id
+        else:
+            grades[key] = max(grades.get(key, 0), GRADES[event.action_name])
     rows = []
     for (query_id, position), product_id in shown.items():
         query = queries[query_id]

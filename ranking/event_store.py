@@ -42,13 +42,43 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_time ON events (ts_us, event_id);
 """
 
-SCHEMAS = {"sqlite": SQLITE_SCHEMA, "postgresql": POSTGRES_SCHEMA}
+# The searches the server itself ran and logged (query_log.log_search, the simulator): an interaction counts
+# for training only when it refers to one of these and, where the search had a session or user, to that
+# session or user's (ranking/screening.py). A client can post query events; it cannot add a row here.
+# client_key: a hash of the searcher's address, who "a client" is when the search had no session or user.
+ISSUED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS issued_queries (
+    query_id TEXT PRIMARY KEY,
+    ts_us INTEGER NOT NULL,
+    session_id TEXT,
+    user_id TEXT,
+    client_key TEXT
+);
+"""
+POSTGRES_ISSUED_SCHEMA = ISSUED_SCHEMA.replace("TEXT PRIMARY KEY", 'TEXT COLLATE "C" PRIMARY KEY').replace(
+    "INTEGER", "BIGINT")
+INSERT_ISSUED = ("INSERT INTO issued_queries (query_id, ts_us, session_id, user_id, client_key) VALUES (?, ?, ?, ?, ?) "
+                 "ON CONFLICT (query_id) DO NOTHING")
+SELECT_ISSUED = "SELECT query_id, ts_us, session_id, user_id, client_key FROM issued_queries"
+
+SCHEMAS = {"sqlite": SQLITE_SCHEMA + ISSUED_SCHEMA, "postgresql": POSTGRES_SCHEMA + POSTGRES_ISSUED_SCHEMA}
 INSERT = ("INSERT INTO events (event_id, ts_us, type, query_id, body) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT (event_id) DO NOTHING")
 # CAST: PostgreSQL's JSON column would otherwise come back parsed; the text is what was stored.
 SELECT_PAGE = ("SELECT ts_us, event_id, CAST(body AS TEXT) FROM events WHERE (ts_us, event_id) > (?, ?) AND ts_us < ? "
         "ORDER BY ts_us, event_id LIMIT ?")
 COUNT = "SELECT COUNT(*) FROM events WHERE ts_us >= ? AND ts_us < ?"
+
+
+@dataclass(frozen=True)
+class IssuedQuery:
+    """A search the server ran: whose it was (session, user, or the client's address) and when (server time)."""
+
+    query_id: str
+    ts_us: int
+    session_id: str | None = None
+    user_id: str | None = None
+    client_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +101,29 @@ class EventStore:
         with self.database.transaction() as transaction:
             accepted = transaction.executemany(INSERT, rows)
         return AddResult(accepted=accepted, duplicates=len(rows) - accepted)
+
+    def issue(self, queries: Iterable[QueryEvent], client_key: str | None = None) -> AddResult:
+        """Store server-made query events and record them as issued (one transaction): only the server's
+        own code calls this (a search it ran, the simulator), never with events a client posted."""
+        queries = list(queries)
+        rows = [event_row(q) for q in queries]
+        issued = [(q.query_id, micros(q.timestamp), q.session_id, q.user_id, client_key) for q in queries]
+        with self.database.transaction() as transaction:
+            accepted = transaction.executemany(INSERT, rows)
+            transaction.executemany(INSERT_ISSUED, issued)
+        return AddResult(accepted=accepted, duplicates=len(rows) - accepted)
+
+    def issued(self, query_ids: Iterable[str] | None = None) -> dict[str, IssuedQuery]:
+        """The issued searches by query_id: all of them, or those among `query_ids`."""
+        if query_ids is None:
+            rows = self.database.fetch(SELECT_ISSUED)
+        else:
+            wanted, rows = sorted({q for q in query_ids if q}), []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows += self.database.fetch(f"{SELECT_ISSUED} WHERE query_id IN ({', '.join('?' * len(chunk))})",
+                                            tuple(chunk))
+        return {row[0]: IssuedQuery(*row) for row in rows}
 
     def count(self, since: datetime | None = None, until: datetime | None = None) -> int:
         """How many events iter_events would yield."""

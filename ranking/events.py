@@ -126,6 +126,8 @@ class EventsReport(BaseModel):
 
     accepted: int = Field(description="Newly stored events.")
     duplicates: int = Field(description="Valid events whose event_id was already stored (or repeated).")
+    flagged: int = Field(default=0, description="Valid interactions that do not refer to a search this server "
+                                                "issued to their session or user: stored, never learnt from.")
     rejected: list[Rejection] = Field(default_factory=list)
 
 

@@ -53,7 +53,33 @@ class TextTowerReport(BaseModel):
     validation_auc: dict[str, float] = Field(description="The head's validation AUC on each tower.")
 
 
+class ExclusionReport(BaseModel):
+    """What screening (screening.py) left out of training: the events stay stored, they are not learnt from."""
+
+    interactions: int = Field(default=0, description="Interactions read for the data window.")
+    kept: int = Field(default=0, description="Interactions training used.")
+    excluded: dict[str, int] = Field(default_factory=dict, description="Interactions left out, by reason: "
+                                     "unissued_query, other_session, not_shown, dominating, burst, "
+                                     "over_hourly_cap, over_product_cap.")
+    searches_dropped: int = Field(default=0, description="Searches left out whole (bot-like actor or a cap).")
+    flagged_actors: dict[str, str] = Field(default_factory=dict, description="Actors left out (at most 20) "
+                                           "and why: 'user:..', 'session:..' or 'client:<address hash>'.")
+    products: dict[str, int] = Field(default_factory=dict, description="The products with the most clicks, "
+                                     "carts and purchases left out (at most 10).")
+
+    def summary(self) -> str:
+        if not self.excluded:
+            return f"screening: all {self.interactions} interactions used"
+        reasons = ", ".join(f"{reason} {count}" for reason, count in self.excluded.items())
+        targets = ", ".join(f"{product} ({count})" for product, count in list(self.products.items())[:3])
+        return (f"screening: left out {self.interactions - self.kept} of {self.interactions} interactions "
+                f"({reasons}); {self.searches_dropped} searches dropped"
+                + (f"; most affected products: {targets}" if targets else ""))
+
+
 class TrainingReport(EvaluationReport):
     periods: Periods
     training_seconds: float
     text_tower: TextTowerReport
+    screening: ExclusionReport = Field(default_factory=ExclusionReport,
+                                       description="What the event screening left out of the data window.")

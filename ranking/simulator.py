@@ -34,7 +34,7 @@ from retrieval.models import Product, SearchHit, SearchRequest
 from retrieval.search import Retriever
 
 from .event_store import EventStore
-from .events import validate_events
+from .events import QueryEvent, validate_events
 
 CLIENT_ID = "simulator"
 TOP_K = 10
@@ -381,8 +381,73 @@ class _Writer:
         events, rejected = validate_events(self.pending)
         if rejected:  # the simulator built these itself, so a rejection is a bug here, not bad input
             raise ValueError(f"simulator produced an invalid event: {rejected[0].message}")
-        if events:
-            added = self.store.add(events)
+        # The simulated searches are the server's own (as log_search's are): they are issued, so training
+        # accepts the simulated shoppers' clicks on them (ranking/screening.py).
+        queries = [e for e in events if isinstance(e, QueryEvent)]
+        for added in (self.store.issue(queries), self.store.add([e for e in events if not isinstance(e, QueryEvent)])):
             self.accepted += added.accepted
             self.duplicates += added.duplicates
         self.pending = []
+
+
+# ---------------------------------------------------------------- a click-fraud attack, for the screening tests
+
+
+class AttackReport(BaseModel):
+    """What `simulate_click_attack` posted. All of it is SYNTHETIC."""
+
+    synthetic: bool = True
+    product_id: str
+    query: str
+    position: int | None = Field(description="Where the server showed the product for the query (None: not shown).")
+    clients: int
+    clicks: int
+    unissued: int = Field(description="Clicks on query ids the attacker made up (with its own query events).")
+    without_impression: int = Field(description="Clicks on searches the server ran, with no impression.")
+    on_issued: int = Field(description="Clicks on searches the server ran, after impressions of what it showed.")
+
+
+def simulate_click_attack(store: EventStore, product_id: str, query: str, hits: list[str], start: datetime,
+                          days: float, clients: int = 4, clicks: int = 5000, seed: int = 0) -> AttackReport:
+    """A few clients post `clicks` fake clicks for one product, three ways: a fifth on made-up query ids (with
+    query and impression events they post themselves), a fifth on real searches without impressions, the
+    rest on real searches after impressions of exactly what the server showed (`hits`, the server's results
+    for `query`). The real searches are recorded as issued to each client's address (as /v1/search records
+    them), anonymous; the posted events rotate made-up client and user ids. Time runs over `days` from
+    `start`, every 20 seconds or so per client."""
+    rng = random.Random(seed)
+    position = hits.index(product_id) + 1 if product_id in hits else None
+    unissued, without = clicks // 5, clicks // 5
+    step = days * 86400 / clicks
+    issued_queries: list[QueryEvent] = []
+    issued_by: list[str] = []
+    posted: list[dict[str, Any]] = []
+    for number in range(clicks):
+        client = number % clients
+        moment = start + timedelta(seconds=number * step + rng.random() * step / 2)
+        query_id = f"atk-{seed}-q{number:06d}"
+        ids = {"client_id": f"atk-{rng.randrange(10**9)}", "user_id": f"atk-user-{rng.randrange(10**9)}"}
+        if number < unissued:
+            posted.append({"type": "query", "query_id": query_id, "user_query": query, "timestamp": moment.isoformat(),
+                           "query_response_hit_ids": hits, **ids})
+        else:
+            issued_queries.append(QueryEvent(type="query", event_id=query_id, query_id=query_id, user_query=query,
+                                             timestamp=moment, query_response_hit_ids=hits,
+                                             query_attributes={"synthetic": True, "attack": True}))
+            issued_by.append(f"attacker-{client}")
+        if number < unissued or number >= unissued + without:
+            posted += [{"type": "interaction", "action_name": "impression", "query_id": query_id, "object_id": hit,
+                        "position": p, "timestamp": (moment + timedelta(seconds=1)).isoformat(), **ids}
+                       for p, hit in enumerate(hits, start=1)]
+        posted.append({"type": "interaction", "action_name": "click", "query_id": query_id, "object_id": product_id,
+                       "position": position or 1, "timestamp": (moment + timedelta(seconds=3)).isoformat(), **ids})
+    for client in range(clients):
+        store.issue([q for q, who in zip(issued_queries, issued_by) if who == f"attacker-{client}"],
+                    client_key=f"attacker-{client}")
+    for begin in range(0, len(posted), BATCH):
+        events, rejected = validate_events(posted[begin:begin + BATCH])
+        if rejected:
+            raise ValueError(f"attack produced an invalid event: {rejected[0].message}")
+        store.add(events)
+    return AttackReport(product_id=product_id, query=query, position=position, clients=clients, clicks=clicks,
+                        unissued=unissued, without_impression=without, on_issued=clicks - unissued - without)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from ranking.query_log import log_search
+from ranking.screening import client_key
 from retrieval.errors import NotFound
 from retrieval.intent import Intent
 from retrieval.models import Product, SearchRequest, SearchResponse
@@ -54,11 +55,13 @@ def intent_schema() -> dict:
 
 
 @router.post("/v1/search", response_model=SearchResponse, tags=["catalog"], dependencies=[ShopperDoor])
-def search(body: SearchRequest, search: SearchDep, events: EventsDep, services: ServicesDep) -> SearchResponse:
+def search(body: SearchRequest, search: SearchDep, events: EventsDep, services: ServicesDep,
+           request: Request) -> SearchResponse:
     """Search the catalog, reranked by the trained ranker. `user_id` (the shopper's affinities) is a signed
     identity token from the store's site; an unsigned or invalid one is ignored."""
     body = body.model_copy(update={"user_id": verify_identity(body.user_id, services.settings.identity_secret)})
     response = search.search(body)
     response.query_id = uuid.uuid4().hex
-    log_search(events, body, response)
+    # Issued to this caller: clicks on it count for training only from its user, else its address.
+    log_search(events, body, response, client_key=client_key(request.client.host if request.client else None))
     return response

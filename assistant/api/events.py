@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from ranking.events import EventsReport, validate_events
+from ranking.screening import flagged
 
 from .auth import ShopperDoor
 from .dependencies import EventsDep
@@ -56,5 +57,7 @@ def post_events(events: EventsDep, payload: Any = Body(openapi_examples=EVENT_EX
     if not valid:
         return unprocessable([(r.field, r.reason) for r in rejected])
     added = events.add(valid)
-    report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected)
+    issued = events.issued(e.query_id for e in valid if e.type == "interaction")
+    report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected,
+                          flagged=flagged(valid, issued))
     return JSONResponse(status_code=207 if rejected else 200, content=report.model_dump())

@@ -51,10 +51,11 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
     from ..intent import query_parser
 
     distributed.init_from_environment()
-    split, rows, products = _load(settings, args.since)
+    split, rows, products, screening = _load(settings, args.since)
     parse_query = query_parser(products.values())
     init_from = None if args.from_scratch else (args.init_from or active_model(settings.ranker_dir))
     trained = _train(args, split, products, parse_query, init_from)
+    trained.report.screening = screening  # saved in ranker.json, printed below
     if not distributed.is_main_process():
         return 0
     out = args.out or settings.ranker_dir / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -71,26 +72,29 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval_ranker(args: argparse.Namespace, settings: Settings) -> int:
     from ..intent import query_parser
 
-    split, _, products = _load(settings, args.since)
+    split, _, products, screening = _load(settings, args.since)
     report = _train(args, split, products, query_parser(products.values()), None).report
+    report.screening = screening
     print(json.dumps(report.model_dump(by_alias=True), indent=2) if args.json else _table(report))
     return 0
 
 
 def _load(settings: Settings, since):
     from ranking.dataset import load_impressions, load_products, split_by_time
+    from ranking.report import ExclusionReport
 
     from ..services import Services
 
     services = Services(settings)
+    screening = ExclusionReport()  # what the event screening leaves out (ranking/screening.py)
     try:
-        rows = load_impressions(services.events, since=since)
+        rows = load_impressions(services.events, since=since, exclusions=screening)
         products = load_products(services.catalog_home)
     finally:
         services.close()
     # Products since removed from the catalog cannot be described; their impressions are left out.
     rows = [r for r in rows if r.product_id in products]
-    return split_by_time(rows), rows, products
+    return split_by_time(rows), rows, products, screening
 
 
 def _train(args: argparse.Namespace, split, products, parse_query, init_from):
@@ -107,6 +111,7 @@ def _table(report: TrainingReport) -> str:
              f"{'model':<12}{'AUC':>8}{'logloss':>9}{'NDCG@10':>9}"]
     for name, m in report.models.items():
         lines.append(f"{name:<12}{m.auc:>8.4f}{m.logloss:>9.4f}{m.ndcg_at_10:>9.4f}")
+    lines.append(report.screening.summary())
     return "\n".join(lines)
 
 
