@@ -99,6 +99,20 @@ class Settings(BaseSettings):
         description="How shoppers reach the store, said when the policies do not answer a question, e.g. "
                     "'support@shop.example or +1 555 0100'.")
 
+    # Outside agents (assistant/ucp): the MCP server at /ucp/mcp and `shopassist mcp`, discovery at /.well-known/ucp.
+    mcp: bool = Field(default=True, description="Serve the MCP tools and the UCP profile to outside agents; "
+                                                "SHOPASSIST_MCP=off switches them off (404).")
+    public_url: str | None = Field(
+        default=None, description="The store's public address, e.g. https://shop.example: the MCP endpoint the UCP "
+                                  "profile lists, checkout hand-off links, absolute links in exported feeds. "
+                                  "Unset: the address a request came to (http://HOST:PORT outside a request).")
+    store_name: str = Field(default="shopassist demo store", min_length=1, max_length=70,
+                            description="The store's name, told to agents and written as an ACP feed's seller.")
+    checkout_url_template: str = Field(
+        default="{base_url}/demo/checkout?cart={cart_id}",
+        description="Where an agent's cart hands the shopper over to check out (UCP `continue_url`): {base_url} and "
+                    "{cart_id} are filled in. The default is the demo shop's checkout page.")
+
     # The CTR ranker (ranking/): trained by `shopassist train-ranker`, served from <home>/ranker/ACTIVE.
     ranker_model: Path | None = Field(
         default=None, description="Serve this trained ranker directory instead of the one <home>/ranker/ACTIVE names.")
@@ -131,6 +145,11 @@ class Settings(BaseSettings):
     def policies_home(self) -> Path:
         """The store's policies: `policies_dir`, else <home>/policies."""
         return self.policies_dir or self.home / "policies"
+
+    @property
+    def base_url(self) -> str:
+        """`public_url`, else this server's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def serves_llm(self) -> bool:

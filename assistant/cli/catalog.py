@@ -26,7 +26,7 @@ def register(sub, eval_sub) -> None:
 
     ingest = sub.add_parser("ingest", help="add or update products from a feed file")
     ingest.add_argument("path", type=Path)
-    ingest.add_argument("--format", default="auto", choices=["auto", "shopify", "google", "csv", "jsonl"])
+    ingest.add_argument("--format", default="auto", choices=["auto", "shopify", "google", "csv", "jsonl", "acp"])
     ingest.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                         help='map a product field to a feed column, e.g. --map title="Product Name"')
     ingest.add_argument("--replace", action="store_true",

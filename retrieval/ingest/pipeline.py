@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from ..embeddings import Embedder
 from ..enrichment import BrandLearner, EnrichmentReport, apply_brand, derive
 from ..filters import Facets
 from ..models import Product
+from .acp import looks_like_acp, read_acp
 from .fields import ParsedRow, RowError, RowWarning
 from .google import read_google_tsv, read_google_xml
 from .shopify import read_shopify_csv
@@ -24,7 +26,7 @@ from .tabular import read_csv, read_jsonl
 
 log = logging.getLogger(__name__)
 
-FeedFormat = Literal["auto", "shopify", "google", "csv", "jsonl"]
+FeedFormat = Literal["auto", "shopify", "google", "csv", "jsonl", "acp"]
 BATCH = 256
 
 
@@ -40,7 +42,7 @@ class IngestReport(BaseModel):
 def detect_format(path: Path) -> FeedFormat:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
+        return "acp" if looks_like_acp(_first_record_keys(path)) else "jsonl"
     if suffix in (".xml", ".rss", ".atom"):
         return "google"
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
@@ -48,11 +50,26 @@ def detect_format(path: Path) -> FeedFormat:
     columns = {c.strip().strip('"').lower() for c in header.replace("\t", ",").split(",")}
     if header.lstrip().startswith("<"):
         return "google"
+    if looks_like_acp(columns):  # before Google's check: an ACP feed has id, title, link, image_link too
+        return "acp"
     if "handle" in columns and ("variant price" in columns or "body (html)" in columns):
         return "shopify"
     if "\t" in header and {"id", "title"} <= columns and ({"link", "image_link", "availability"} & columns):
         return "google"
     return "csv"
+
+
+def _first_record_keys(path: Path) -> set[str]:
+    """The lower-cased keys of a JSON-lines file's first record (none when it does not start with one)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        for text in handle:
+            if text.strip():
+                try:
+                    record = json.loads(text)
+                except ValueError:
+                    return set()
+                return {str(key).lower() for key in record} if isinstance(record, dict) else set()
+    return set()
 
 
 def read_feed(path: Path, fmt: FeedFormat = "auto", mapping: dict[str, str] | None = None) -> Iterator[ParsedRow]:
@@ -65,6 +82,8 @@ def read_feed(path: Path, fmt: FeedFormat = "auto", mapping: dict[str, str] | No
         return read_google_xml(path) if is_xml else read_google_tsv(path)
     if fmt == "jsonl":
         return read_jsonl(path, mapping)
+    if fmt == "acp":
+        return read_acp(path)
     return read_csv(path, mapping)
 
 
