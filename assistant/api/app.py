@@ -14,6 +14,7 @@ from retrieval.search import Retriever
 from ..config import Settings, get_settings
 from ..services import Services
 from . import catalog, chat, events, pages, policies
+from .agents import install_agents
 from .errors import install_error_handlers
 from .headers import SecurityHeaders
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     app.include_router(events.router)
     app.include_router(chat.router)
     app.include_router(policies.router)
+    install_agents(app, settings)  # /.well-known/ucp, the MCP endpoint /ucp/mcp (off: SHOPASSIST_MCP=off)
 
     from ..ui.app import mount_ui  # gradio is a heavy import: only for apps that are built
     return mount_ui(app, lambda: app.state.services.chat, lambda: app.state.services.keys)

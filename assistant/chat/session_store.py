@@ -27,6 +27,7 @@ CREATE INDEX IF NOT EXISTS chat_sessions_by_expiry ON chat_sessions (expires_us)
 """
 SELECT_BODY = "SELECT body FROM chat_sessions WHERE session_id = ? AND expires_us > ?"
 DELETE_EXPIRED = "DELETE FROM chat_sessions WHERE expires_us <= ?"
+DELETE_SESSION = "DELETE FROM chat_sessions WHERE session_id = ?"
 UPSERT = ("INSERT INTO chat_sessions (session_id, user_id, updated_us, expires_us, body) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, updated_us = excluded.updated_us, "
           "expires_us = excluded.expires_us, body = excluded.body")
@@ -54,6 +55,11 @@ class SessionStore:
         with self.database.transaction() as transaction:
             transaction.execute(DELETE_EXPIRED, (now,))
             transaction.execute(UPSERT, (session.id, session.user_id, now, expires, session.model_dump_json()))
+
+    def delete(self, session_id: str) -> None:
+        """Forget the session now (an agent's cancelled cart): `get` no longer returns it."""
+        with self.database.transaction() as transaction:
+            transaction.execute(DELETE_SESSION, (session_id,))
 
     def close(self) -> None:
         self.database.close()
