@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from ranking.events import EventsReport, validate_events
 from ranking.screening import flagged
 
+from ..identity import verify_identity
 from .auth import ShopperDoor
-from .dependencies import EventsDep
+from .dependencies import EventsDep, ServicesDep
 from .errors import unprocessable
 
 router = APIRouter(tags=["events"])
@@ -33,12 +34,14 @@ EVENT_EXAMPLES = {
     207: {"model": EventsReport, "description": "Some events stored, the others listed in `rejected`"},
     422: {"description": "Nothing in the request was a valid event, or the body is not a JSON object"}},
     dependencies=[ShopperDoor])
-def post_events(events: EventsDep, payload: Any = Body(openapi_examples=EVENT_EXAMPLES)) -> JSONResponse:
+def post_events(events: EventsDep, services: ServicesDep,
+                payload: Any = Body(openapi_examples=EVENT_EXAMPLES)) -> JSONResponse:
     """Store behaviour events (UBI-shaped): one event object, or `{"events": [...]}` (up to 1000).
 
     Valid events are stored even when others in the batch are not; 200 when all were valid, 207 when
     some were rejected, 422 when none was. Re-posting an event with the same `event_id` (or, without
-    one, the same content) is counted as a duplicate and stored once.
+    one, the same content) is counted as a duplicate and stored once. `user_id` is a signed identity token
+    (as on /v1/chat): the verified id is stored, an unsigned or invalid one is dropped.
     """
     if not isinstance(payload, dict):
         return unprocessable([("body", 'expected a JSON object: one event, or {"events": [...]}')])
@@ -56,6 +59,8 @@ def post_events(events: EventsDep, payload: Any = Body(openapi_examples=EVENT_EX
         valid, rejected = validate_events([payload])
     if not valid:
         return unprocessable([(r.field, r.reason) for r in rejected])
+    secret = services.settings.identity_secret  # personalization learns from these: only signed identities
+    valid = [event.model_copy(update={"user_id": verify_identity(event.user_id, secret)}) for event in valid]
     added = events.add(valid)
     issued = events.issued(e.query_id for e in valid if e.type == "interaction")
     report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected,
