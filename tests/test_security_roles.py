@@ -283,6 +283,19 @@ def test_a_forged_user_id_is_ignored(client):
     assert logged == {search["query_id"]: None, trusted["query_id"]: "shopper-7"}
 
 
+def test_events_store_only_signed_identities(client):
+    """Personalization learns a shopper's affinities from their events: a forged user_id must not feed it."""
+    services = client.app.state.services
+    event = {"type": "interaction", "action_name": "click", "query_id": "q-identity", "object_id": "SHO-1",
+             "position": 1, "client_id": "c-identity", "timestamp": "2026-11-24T10:00:00Z"}
+    response = client.post("/v1/events", json={"events": [
+        {**event, "event_id": "identity-forged", "user_id": "victim-user"},
+        {**event, "event_id": "identity-signed", "user_id": sign_identity("shopper-8", SECRET)}]})
+    assert response.status_code == 200 and response.json()["accepted"] == 2
+    stored = {e.event_id: e.user_id for e in services.events.iter_events() if e.event_id.startswith("identity-")}
+    assert stored == {"identity-forged": None, "identity-signed": "shopper-8"}
+
+
 def test_without_a_secret_every_user_id_is_ignored(settings, demo_retriever):
     with TestClient(create_app(settings.model_copy(update={"identity_secret": None}),
                                retriever=demo_retriever)) as plain:
