@@ -109,7 +109,7 @@ class Services:
                 return None
             return vocabularies.get(self.catalog_home.stamp())
 
-        return IntentParser(vocabulary, self.llm)
+        return IntentParser(vocabulary, self.llm, turn_seconds=self.settings.llm_turn_seconds)
 
     # ------------------------------------------------------------------ state
 

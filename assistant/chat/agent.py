@@ -21,6 +21,7 @@ from tools import openai_tool_specs, tools_by_name
 from tools.models import Cart, Comparison, PolicyResults, ProductResults
 
 from ..llm.chat import LLM
+from ..llm.guard import Deadline
 from ..llm.prompts import data_block, load_prompt
 from . import cues
 from .findings import Findings
@@ -40,9 +41,10 @@ MAX_ROUNDS = 3
 SYSTEM_PROMPT = "chat_agent_system.md"
 
 
-def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, session: Session
-              ) -> tuple[Findings, str] | None:
-    """(findings from the tool results, the model's reply), or None when the router should answer."""
+def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, session: Session,
+              deadline: Deadline | None = None) -> tuple[Findings, str] | None:
+    """(findings from the tool results, the model's reply), or None when the router should answer. Every
+    model call finishes within `deadline` (the turn's) or the router answers."""
     try:
         model = llm.chat.bind_tools(openai_tool_specs(tools), tool_choice="auto")
         messages = _messages(message, session.history)
@@ -53,7 +55,7 @@ def run_agent(llm: LLM, tools: list[BaseTool], intent: Intent, message: str, ses
         skip = list(session.seen_ids) if more else []
         results: list[BaseModel] = []
         for _ in range(MAX_ROUNDS):
-            reply = model.invoke(messages)
+            reply = llm.call(lambda: model.invoke(messages), deadline, "tools")
             if not reply.tool_calls:
                 findings = _findings(results, intent, message, session, more)
                 return (findings, reply.text) if findings is not None and reply.text.strip() else None

@@ -21,6 +21,7 @@ from typing import Literal
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from ..llm.chat import LLM, LLMUnavailable
+from ..llm.guard import Deadline
 from ..llm.prompts import data_text, load_examples, load_prompt
 from .findings import Findings
 from .grounding import sentences
@@ -38,8 +39,11 @@ class Composer:
     """One turn's reply: iterate `stream()` for the text pieces; then `text` and `composer` hold the result."""
 
     def __init__(self, findings: Findings, message: str, llm: LLM | None, max_chars: int = 400,
-                 first_sentence_seconds: float = 1.5, written: str | None = None):
-        """`written`: a reply the model already wrote (after calling tools), checked like a streamed one."""
+                 first_sentence_seconds: float = 1.5, written: str | None = None, deadline: Deadline | None = None):
+        """`written`: a reply the model already wrote (after calling tools), checked like a streamed one.
+        `deadline`: the turn's; the model writes only within it (and the first sentence within
+        `first_sentence_seconds` of starting)."""
+        self.deadline = deadline
         self.findings = findings
         self.written = written
         self.message = message
@@ -73,13 +77,19 @@ class Composer:
         if not self.text:
             for sentence in sentences(self.draft):
                 yield from self._release(sentence)
-        if self._generation is not None:  # told to stop: wait for its last token, so no model runs unowned
-            self._generation.join(timeout=GENERATION_JOIN_SECONDS)
+        if self._generation is not None and getattr(self.llm, "in_process", True):
+            # Told to stop: wait for an in-process model's last token, so no model runs unowned (a server's
+            # request is abandoned instead: its call ends on its own timeout, off this turn's time).
+            wait = GENERATION_JOIN_SECONDS if self.deadline is None else min(GENERATION_JOIN_SECONDS,
+                                                                             self.deadline.remaining())
+            self._generation.join(timeout=wait)
 
     def _llm_sentences(self) -> Iterator[str]:
         buffer, read = "", 0
         self._model_finished = False
-        for piece in self._pieces(time.monotonic() + self.first_sentence_seconds):
+        first = self.first_sentence_seconds if self.deadline is None else min(self.first_sentence_seconds,
+                                                                               self.deadline.remaining())
+        for piece in self._pieces(time.monotonic() + first):
             buffer += piece
             while (end := _SENTENCE_DONE.search(buffer)) is not None:
                 sentence, buffer = buffer[:end.end()].strip(), buffer[end.end():]
@@ -105,7 +115,7 @@ class Composer:
 
         def generate() -> None:
             try:
-                for piece in self.llm.stream(self.messages()):
+                for piece in self.llm.stream(self.messages(), self.deadline):
                     if stop.is_set():
                         break  # leaving the loop closes the stream: a local model stops decoding
                     pieces.put(piece)

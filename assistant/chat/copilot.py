@@ -16,6 +16,7 @@ from tools import Shop, build_tools
 from ..intent.context import IntentContext
 from ..intent.parser import IntentParser
 from ..llm.chat import LLM
+from ..llm.guard import Deadline
 from .composer import Composer
 from .models import CopilotRequest, CopilotSuggestion
 from .routes import RouteContext, route
@@ -49,7 +50,9 @@ def suggest(service: Assistant, request: CopilotRequest) -> CopilotSuggestion:
     last = customer[-1] if customer else request.conversation[-1].text
     context = service.context_of(customer[:-1])
     session = Session(id=f"copilot-{uuid.uuid4().hex}", user_id=request.user_id, intent=context.previous)
-    intent = service.intent_parser.parse(last, context, use_llm=service.options.use_llm_for_intent).intent
+    deadline = Deadline.for_turn(service.options.turn_seconds)  # every LLM call of the suggestion, as for a chat turn
+    intent = service.intent_parser.parse(last, context, use_llm=service.options.use_llm_for_intent,
+                                         deadline=deadline).intent
     routes = service.route_context(build_tools(service.shop(session)), session)
     findings = route(routes, intent, last)
     if not findings.policies:  # a product question may still touch a policy ("can I return it if ...")
@@ -59,7 +62,7 @@ def suggest(service: Assistant, request: CopilotRequest) -> CopilotSuggestion:
         candidates = search(routes, context.previous)
         products, query_id = candidates.products, candidates.query_id
     composer = Composer(findings, last, service.llm(), service.options.reply_chars,
-                        service.options.first_token_seconds)
+                        service.options.first_token_seconds, deadline=deadline)
     reply = "".join(composer.stream())
     return CopilotSuggestion(intent=intent, products=products, policies=findings.policies, reply=reply,
                              query_id=query_id)

@@ -104,7 +104,7 @@ class ChatService:
             yield ErrorEvent(detail="the assistant could not answer this message; please try again")
 
     def _turn(self, request: ChatRequest) -> Iterator[ChatEvent]:
-        deadline = Deadline(self.options.turn_seconds)
+        deadline = Deadline.for_turn(self.options.turn_seconds)
         session = self._session(request.session_id, request.user_id)
         parsed = self.intent_parser.parse(request.message, session.context(),
                                           use_llm=self.options.use_llm_for_intent, deadline=deadline)

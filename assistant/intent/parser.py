@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from retrieval.models import NonBlankText
 
 from ..llm.chat import LLM, LLMUnavailable
+from ..llm.guard import Deadline
 from ..llm.intent import llm_intent
 from .context import IntentContext
 from .extractor import CatalogVocabulary, extract_intent
@@ -65,17 +66,23 @@ class IntentResponse(BaseModel):
 
 class IntentParser:
     def __init__(self, vocabulary: Callable[[], CatalogVocabulary | None] = lambda: None,
-                 llm: Callable[[], LLM | None] = lambda: None):
-        """Both are callables so the catalog vocabulary and the LLM load lazily and can change."""
+                 llm: Callable[[], LLM | None] = lambda: None, turn_seconds: float | None = None):
+        """Both are callables so the catalog vocabulary and the LLM load lazily and can change. `turn_seconds`:
+        a parse given no deadline (POST /v1/intent) answers within this, the LLM's part included."""
         self._vocabulary = vocabulary
         self._llm = llm
+        self.turn_seconds = turn_seconds
 
     def llm(self) -> LLM | None:
         """The parser's LLM (loaded on first call), for others that should share it and its prompt caches."""
         return self._llm()
 
-    def parse(self, text: str, context: IntentContext | None = None, use_llm: bool = True) -> IntentResponse:
+    def parse(self, text: str, context: IntentContext | None = None, use_llm: bool = True,
+              deadline: Deadline | None = None) -> IntentResponse:
+        """`deadline`: the turn's, which the LLM call must finish by (else the rules' parse stands)."""
         started = time.perf_counter()
+        if deadline is None and self.turn_seconds is not None:
+            deadline = Deadline.for_turn(self.turn_seconds)
         vocabulary = self._vocabulary()
         rules = extract_intent(text, vocabulary, context)
         source = IntentSource(parser="rules", fields={f: "rules" for f in _set_fields(rules)})
@@ -89,7 +96,8 @@ class IntentParser:
             source.fallback = "rules confident"
         else:
             try:
-                proposal = llm_intent(text, llm, context.previous if context else None, hints=rules)
+                proposal = llm_intent(text, llm, context.previous if context else None, hints=rules,
+                                      deadline=deadline)
                 intent, taken = merge(rules, proposal, text, vocabulary)
                 source = IntentSource(parser="hybrid", llm=llm.name, fields={
                     f: ("llm" if f in taken else "rules") for f in _set_fields(intent)})

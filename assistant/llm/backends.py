@@ -6,6 +6,7 @@ import logging
 
 from ..config import Settings
 from .chat import LLM
+from .guard import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,12 @@ def openai_llm(settings: Settings) -> LLM:
 
     if not settings.llm_url:
         raise ValueError("the openai LLM backend needs SHOPASSIST_LLM_URL, e.g. http://127.0.0.1:8001/v1")
+    # The client's own timeout ends a request the caller has given up on (it holds a call slot until then).
     chat = ChatOpenAI(base_url=settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key,
-                      timeout=settings.llm_timeout, max_retries=settings.llm_retries, temperature=0,
+                      timeout=call_timeout(settings), max_retries=settings.llm_retries, temperature=0,
                       max_tokens=MAX_TOKENS)
-    return LLM(f"openai:{settings.llm_model}", chat, failures=(openai.OpenAIError,))
+    return LLM(f"openai:{settings.llm_model}", chat, failures=(openai.OpenAIError,), in_process=False,
+               **guards(settings))
 
 
 def local_llm(settings: Settings) -> LLM:
@@ -50,4 +53,15 @@ def local_llm(settings: Settings) -> LLM:
 
     model_dir = prepare_local_model(settings)
     chat = LocalChatModel(model_dir=model_dir, timeout=settings.llm_timeout, max_new_tokens=MAX_TOKENS)
-    return LLM(f"local:{model_dir.name}", chat)
+    return LLM(f"local:{model_dir.name}", chat, **guards(settings))
+
+
+def call_timeout(settings: Settings) -> float:
+    """One call never outlasts a whole turn (what /v1/intent, one call, is bounded by)."""
+    return min(settings.llm_timeout, settings.llm_turn_seconds - min(1.0, settings.llm_turn_seconds * 0.1))
+
+
+def guards(settings: Settings) -> dict:
+    """The bounds every LLM call runs under (assistant/llm/guard.py), from the settings."""
+    return {"call_timeout": call_timeout(settings), "concurrency": settings.llm_concurrency,
+            "breaker": CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_reset_seconds)}

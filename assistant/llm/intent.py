@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from retrieval.intent import Action, Exclusions, Intent, PriceConstraint, Sort
 from .chat import LLM
+from .guard import Deadline
 from .prompts import load_examples, load_prompt
 
 log = logging.getLogger(__name__)
@@ -80,12 +81,13 @@ class IntentDraft(BaseModel):
         return base.model_copy(update={**update, "confidence": confidence}, deep=True)
 
 
-def llm_intent(text: str, llm: LLM, context_intent: Intent | None = None, hints: Intent | None = None) -> Intent:
+def llm_intent(text: str, llm: LLM, context_intent: Intent | None = None, hints: Intent | None = None,
+               deadline: Deadline | None = None) -> Intent:
     """The intent of `text` as the LLM reads it, merged over `hints` (or else `context_intent`).
 
     Raises `LLMUnavailable` (reason logged) when the LLM cannot answer: the caller keeps the deterministic
     parse. The result always validates as `Intent`."""
-    draft = llm.structured(intent_messages(text, context_intent, hints), IntentDraft)
+    draft = llm.structured(intent_messages(text, context_intent, hints), IntentDraft, deadline)
     return draft.to_intent(hints or context_intent)
 
 
