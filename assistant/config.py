@@ -122,6 +122,33 @@ class Settings(BaseSettings):
     explore_max_impressions: int = Field(default=20, ge=0, description="A product shown fewer times than this in "
                                                                        "the ranker's data is new (explored).")
 
+    # Abuse limits (assistant/api/limits.py), per client: a valid staff or admin key, else the IP address.
+    rate_limiting: bool = Field(default=True, description="Requests-a-minute limits on every door (429 with "
+                                                          "Retry-After); counted per process.")
+    rate_limits: dict[str, int] = Field(
+        default_factory=lambda: {"chat": 120, "copilot": 120, "search": 120, "events": 300, "cart": 300,
+                                 "read": 600, "admin": 60, "agents": 120, "ui": 300, "pages": 600},
+        description="Requests a minute per client at each door (chat, copilot, search = search and intent, "
+                    "events, cart, read = other GETs under /v1, admin = other writes under /v1, agents = MCP "
+                    "calls under /ucp, ui = the Gradio UI's posts, pages); a client may spend a minute's worth "
+                    "at once. 0: no limit. JSON.")
+    rate_limit_role_factors: dict[str, float] = Field(
+        default_factory=lambda: {"staff": 5.0, "admin": 10.0},
+        description="A staff or admin key's limits are the door's times this (keys are counted per key).")
+    max_body_bytes: dict[str, int] = Field(
+        default_factory=lambda: {"chat": 65_536, "search": 65_536, "cart": 65_536, "read": 65_536,
+                                 "pages": 65_536, "agents": 65_536, "copilot": 524_288, "events": 524_288,
+                                 "ui": 1_048_576,
+                                 "admin": 2_097_152},
+        description="The largest request body each door takes (413 beyond, before it is parsed). JSON.")
+    chat_concurrency: int = Field(
+        default=16, ge=1, description="Chat turns, copilot suggestions and MCP calls answered at once per "
+                                      "process; more wait. Bounds the request threads chat can hold, so search "
+                                      "and /healthz always have threads even while the LLM hangs.")
+    chat_queue_seconds: float = Field(
+        default=10.0, ge=0, description="How long a chat request waits for a turn slot before a 503 with "
+                                        "Retry-After.")
+
     demo_products: int = 2000
     demo_seed: int = 7
 

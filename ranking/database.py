@@ -198,3 +198,22 @@ def postgres_sql(statement: str) -> str:
 def postgres_schema(schema: str) -> str:
     """A schema with PostgreSQL's 64-bit BIGINT for SQLite's INTEGER (PostgreSQL's INTEGER is 32-bit)."""
     return re.sub(r"\bINTEGER\b", "BIGINT", schema)
+
+
+STORAGE_ERRNOS = {28, 30, 122, 5, 13}  # ENOSPC, EROFS, EDQUOT, EIO, EACCES
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be used right now (unwritable or read-only file, disk full, locked,
+    I/O error, server gone) rather than that a statement is wrong: what callers answer with "try again later"."""
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and \
+            not isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in STORAGE_ERRNOS
+    module = type(exc).__module__
+    if module.startswith("psycopg"):
+        import psycopg
+
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    return False

@@ -17,6 +17,7 @@ from . import catalog, chat, events, pages, policies
 from .agents import install_agents
 from .errors import install_error_handlers
 from .headers import SecurityHeaders
+from .limits import install_limits
 
 
 def create_app(settings: Settings | None = None, retriever: Retriever | None = None, warm_up: bool = False,
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         # Open everything a request needs now: a broken database or catalog fails the start, not a shopper.
         built.retriever, built.search, built.intent_parser, built.events, built.chat, built.keys  # noqa: B018
         app.state.services = built
+        built.catalog_home.discard_abandoned()  # what a killed `ingest --replace` left behind
         if warm_up:
             threading.Thread(target=built.warm_up, name="warm-up", daemon=True).start()
         yield
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     app = FastAPI(
         title="shopassist", version="0.1.0", lifespan=lifespan,
         description="Self-hosted shopping assistant API: intent parsing and product search over the store's catalog.")
+    install_limits(app, settings)  # inside CORS, so a browser can read a 429 or 413
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,  # the widget's cart: PATCH, DELETE
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
 
 from ranking.query_log import log_search
 from ranking.screening import client_key
@@ -17,20 +17,18 @@ from retrieval.models import Product, SearchRequest, SearchResponse
 from ..identity import verify_identity
 from ..intent.parser import IntentRequest, IntentResponse
 from .auth import ShopperDoor
+from .health import Health, check_health
 from .dependencies import EventsDep, IntentParserDep, RetrieverDep, SearchDep, ServicesDep
 
 router = APIRouter()
 
 
-class Health(BaseModel):
-    status: str
-    products: int
-    catalog_version: str | None
-
-
-@router.get("/healthz", response_model=Health, tags=["ops"])
-def healthz(retriever: RetrieverDep) -> Health:
-    return Health(status="ok", products=retriever.product_count(), catalog_version=retriever.catalog_version())
+@router.get("/healthz", response_model=Health, tags=["ops"],
+            responses={503: {"model": Health, "description": "The database or the catalog failed its check"}})
+def healthz(services: ServicesDep) -> JSONResponse:
+    """Whether this server can answer: the database takes a write and reads it back, the catalog opens."""
+    health, status = check_health(services)
+    return JSONResponse(status_code=status, content=health.model_dump())
 
 
 @router.get("/v1/products/{product_id}", response_model=Product, tags=["catalog"],

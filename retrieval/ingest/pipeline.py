@@ -101,8 +101,8 @@ def ingest_products(
     attributes as each product streams through, then the brands, learnt from the titles of the whole catalog
     once it is written, for the products the feed gave none."""
     report = IngestReport(enrichment=EnrichmentReport() if enrich else None)
+    home.discard_abandoned()  # what a killed ingest left behind (never a build that is still running)
     if replace:
-        home.discard_inactive()
         version = home.create()
     else:
         version = home.open_active() or home.create()

@@ -44,6 +44,8 @@ class RouteContext:
             args["whole_category"] = True  # "a tv", "outdoor things": all of the category, "show me more" too
         if is_gift(intent):
             args |= gift_search(intent)
+        # A long message ("Ampvane" said 75 times) parses to a query over the tool's limit: searched trimmed.
+        args["query"] = fit_text(self.tools["search_products"], "query", args["query"])
         return self.tools["search_products"].invoke(args)
 
     def product(self, product_id: str) -> Product | None:
@@ -220,6 +222,17 @@ def _distinct(products: list[Product]) -> list[Product]:
     for product in products:
         seen.setdefault(product.title.lower(), product)
     return list(seen.values())
+
+
+def fit_text(tool: BaseTool, field: str, text: str) -> str:
+    """`text` cut at a word boundary to the length the tool's `field` takes (unchanged when it fits)."""
+    schema = tool.args_schema
+    fields = getattr(schema, "model_fields", {})
+    limits = [m.max_length for m in getattr(fields.get(field), "metadata", ()) if hasattr(m, "max_length")]
+    if not limits or len(text) <= limits[0]:
+        return text
+    cut = text[:limits[0] + 1]
+    return (cut.rsplit(None, 1)[0] if " " in cut.strip() else cut[:limits[0]]).strip()
 
 
 def is_gift(intent: Intent) -> bool:

@@ -12,7 +12,7 @@ from retrieval.policies import DEFAULT_CONTACT
 
 from ..answers import quote_policy
 from ..findings import Findings
-from .context import RouteContext
+from .context import RouteContext, fit_text
 
 POLICY_PASSAGES = 2
 NEARLY_AS_GOOD = 0.8  # the second passage is cited only when it scores this share of the best one
@@ -41,7 +41,8 @@ class PolicyFindings(Findings):
 
 
 def policy(context: RouteContext, intent: Intent, text: str) -> PolicyFindings:
-    results = context.tools["lookup_policy"].invoke({"question": text, "k": 3})
+    tool = context.tools["lookup_policy"]
+    results = tool.invoke({"question": fit_text(tool, "question", text), "k": 3})
     passages = results.passages
     if passages:  # the best one, and the next only when it is nearly as good
         passages = [p for p in passages if p.score >= passages[0].score * NEARLY_AS_GOOD][:POLICY_PASSAGES]
