@@ -77,6 +77,12 @@ class Settings(BaseSettings):
 
     # The chat assistant (assistant/chat): sessions live in the events database.
     session_ttl_minutes: int = Field(default=120, ge=1, description="A session idle this long expires.")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Behaviour events and chat sessions older than this are deleted (at start-up "
+                                        "and hourly by each API process; `shopassist privacy purge` does it now). "
+                                        "Unset: kept until forgotten (`shopassist privacy forget`).")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="`shopassist serve` logs: one JSON object a line, with the request id, or text.")
     chat_history_turns: int = Field(default=10, ge=1, description="Messages a session keeps (older ones are "
                                                                    "dropped; intent and cart are kept).")
     chat_results: int = Field(default=5, ge=1, le=20, description="Product cards per chat reply.")

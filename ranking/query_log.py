@@ -9,6 +9,7 @@ from retrieval.models import SearchRequest, SearchResponse
 
 from .event_store import EventStore
 from .events import QueryEvent
+from .privacy import redact
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def log_search(store: EventStore, request: SearchRequest, response: SearchRespon
     try:
         store.issue([QueryEvent(
             type="query", event_id=response.query_id, query_id=response.query_id, user_id=request.user_id,
-            session_id=session_id, user_query=request.query, timestamp=datetime.now(timezone.utc),
+            session_id=session_id, user_query=redact(request.query), timestamp=datetime.now(timezone.utc),
             query_attributes={**attributes, "mode": request.mode, "k": request.k},
             query_response_hit_ids=[hit.id for hit in response.results])], client_key=client_key)
     except Exception:  # noqa: BLE001 - logged, and the search answer still goes out

@@ -61,6 +61,7 @@ class Ranker:
         self.name = directory.name
         self.head = load_head(directory)
         self.serving_head = ServingHead(self.head.net)
+        self._loaded_behaviour = self._behaviour_stamp()
         self.behaviour = load_behaviour(directory)
         self.encoder = OnnxEmbedder(directory / "text_encoder", onnx_cache)
         self.product_vectors = load_product_vectors(directory)
@@ -69,10 +70,19 @@ class Ranker:
 
     def context(self, stamp: object, products: dict[str, Product]) -> FeatureContext:
         """Catalog tables and query parser for the serving catalog version (built once per version) + the
-        model's behaviour."""
-        return self._contexts.get(stamp, products)
+        model's behaviour, reloaded when behaviour.json changes (a shopper's affinities forgotten:
+        ranking/privacy.py)."""
+        return self._contexts.get((stamp, self._behaviour_stamp()), products)
 
-    def _fit_context(self, stamp: object, products: dict[str, Product]) -> FeatureContext:
+    def _behaviour_stamp(self) -> int:
+        try:
+            return (self.directory / "behaviour.json").stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def _fit_context(self, stamps: tuple[object, int], products: dict[str, Product]) -> FeatureContext:
+        if stamps[1] != self._loaded_behaviour:
+            self.behaviour, self._loaded_behaviour = load_behaviour(self.directory), stamps[1]
         return self.behaviour.apply(fit_context([], products, self.query_parser(products.values())))
 
     def score(self, query: str, user_id: str | None, products: list[Product], context: FeatureContext,

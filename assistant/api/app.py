@@ -12,12 +12,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from retrieval.search import Retriever
 
 from ..config import Settings, get_settings
+from ..privacy import RetentionKeeper
 from ..services import Services
-from . import catalog, chat, events, pages, policies
+from . import catalog, chat, events, pages, policies, privacy
 from .agents import install_agents
 from .errors import install_error_handlers
-from .headers import SecurityHeaders
 from .limits import install_limits
+from .observability import install_observability
+from .headers import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, retriever: Retriever | None = None, warm_up: bool = False,
@@ -36,7 +38,10 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         built.catalog_home.discard_abandoned()  # what a killed `ingest --replace` left behind
         if warm_up:
             threading.Thread(target=built.warm_up, name="warm-up", daemon=True).start()
+        retention = RetentionKeeper(built)  # SHOPASSIST_RETENTION_DAYS: purged now, then hourly
+        retention.start()
         yield
+        retention.stop()
         built.close()
 
     app = FastAPI(
@@ -48,12 +53,14 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["content-type", "accept", "authorization"], max_age=600)
     app.add_middleware(SecurityHeaders)  # added after CORS: outermost, so every answer carries the headers
+    install_observability(app, settings)  # outermost of all: request ids, /metrics (counts 429s and 413s too)
     install_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(catalog.router)
     app.include_router(events.router)
     app.include_router(chat.router)
     app.include_router(policies.router)
+    app.include_router(privacy.router)
     install_agents(app, settings)  # /.well-known/ucp, the MCP endpoint /ucp/mcp (off: SHOPASSIST_MCP=off)
 
     from ..ui.app import mount_ui  # gradio is a heavy import: only for apps that are built

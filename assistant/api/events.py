@@ -11,6 +11,7 @@ from ranking.events import EventsReport, validate_events
 from ranking.screening import flagged
 
 from ..identity import verify_identity
+from ..metrics import METRICS
 from .auth import ShopperDoor
 from .dependencies import EventsDep, ServicesDep
 from .errors import unprocessable
@@ -65,4 +66,6 @@ def post_events(events: EventsDep, services: ServicesDep,
     issued = events.issued(e.query_id for e in valid if e.type == "interaction")
     report = EventsReport(accepted=added.accepted, duplicates=added.duplicates, rejected=rejected,
                           flagged=flagged(valid, issued))
+    METRICS.inc("shopassist_events_accepted_total", report.accepted)
+    METRICS.inc("shopassist_events_flagged_total", report.flagged)
     return JSONResponse(status_code=207 if rejected else 200, content=report.model_dump())

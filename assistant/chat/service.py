@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ranking.event_store import EventStore
+from ranking.privacy import redact
 from retrieval.errors import NotFound
 from retrieval.policies import PolicyIndex
 from tools import ProductSearch, Shop, build_tools, tools_by_name
@@ -30,6 +31,7 @@ from ..intent.context import IntentContext
 from ..intent.parser import IntentParser
 from ..llm.chat import LLM
 from ..llm.guard import Deadline
+from ..metrics import METRICS
 from .agent import run_agent
 from .composer import Composer
 from .copilot import suggest
@@ -41,6 +43,15 @@ from .session_store import SessionStore
 from .sessions import Session, is_issued_id, new_session_id
 
 log = logging.getLogger(__name__)
+
+
+def _count_turn(source, llm, composer: Composer) -> None:
+    """/metrics: the turn, by who wrote the reply, and each LLM fallback (asked, and failed or too slow)."""
+    METRICS.inc("shopassist_chat_turns_total", composer=composer.composer)
+    if source.llm is not None and source.parser == "rules":
+        METRICS.inc("shopassist_llm_fallbacks_total", stage="intent")
+    if llm is not None and composer.llm is not None and composer.composer == "template":
+        METRICS.inc("shopassist_llm_fallbacks_total", stage="composer")
 
 
 class UnknownSession(NotFound):
@@ -106,21 +117,24 @@ class ChatService:
     def _turn(self, request: ChatRequest) -> Iterator[ChatEvent]:
         deadline = Deadline.for_turn(self.options.turn_seconds)
         session = self._session(request.session_id, request.user_id)
-        parsed = self.intent_parser.parse(request.message, session.context(),
+        # Personal details (e-mails, phones, card numbers) never reach the LLM, the session or the events.
+        message = redact(request.message)
+        parsed = self.intent_parser.parse(message, session.context(),
                                           use_llm=self.options.use_llm_for_intent, deadline=deadline)
         intent = parsed.intent
         yield IntentEvent(intent=intent)
         tools = build_tools(self.shop(session))
         llm = self.llm()
-        called = run_agent(llm, tools, intent, request.message, session, deadline) \
+        called = run_agent(llm, tools, intent, message, session, deadline) \
             if self.options.tool_calling and llm else None
-        findings, written = called or (route(self.route_context(tools, session), intent, request.message), None)
+        findings, written = called or (route(self.route_context(tools, session), intent, message), None)
         yield ProductsEvent(products=findings.products)
-        composer = Composer(findings, request.message, llm, self.options.reply_chars,
+        composer = Composer(findings, message, llm, self.options.reply_chars,
                             self.options.first_token_seconds, written, deadline)
         for piece in composer.stream():
             yield TokenEvent(text=piece)
-        session.remember(request.message, composer.text, self.options.history)
+        session.remember(message, composer.text, self.options.history)
+        _count_turn(parsed.source, llm, composer)
         self.sessions.save(session)
         yield DoneEvent(response=self._response(session, findings, composer))
 

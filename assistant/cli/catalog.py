@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def register(sub, eval_sub) -> None:
     serve = sub.add_parser("serve", help="serve the API (and pages) for the current catalog")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes on the one port (use PostgreSQL and a Chroma server: README 'Deploying')")
     serve.set_defaults(handler=cmd_serve)
 
     ingest = sub.add_parser("ingest", help="add or update products from a feed file")
@@ -88,7 +91,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     print(f"staff key for the Copilot tab at /ui and POST /v1/copilot/suggest (valid until the next "
           f"`shopassist demo`):\n    {demo_staff_key(settings)}", file=sys.stderr)
-    return cmd_serve(argparse.Namespace(host=None, port=None), settings)
+    return cmd_serve(argparse.Namespace(host=None, port=None, workers=1), settings)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,7 +111,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no {' or '.join(closed)} key: the {' and '.join(closed)} doors answer 401 until one is created "
               f"(shopassist keys create --role {closed[-1]})", file=sys.stderr)
     print(f"shopassist serving on http://{host}:{port}  (API docs: /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings, warm_up=True), host=host, port=port, log_level="warning")
+    workers = getattr(args, "workers", 1) or 1
+    if workers > 1 and settings.events_database_url.startswith("sqlite"):
+        print("several workers on SQLite: they take turns writing one file (fine for a trial; use "
+              "SHOPASSIST_DATABASE_URL=postgresql://... for a shop)", file=sys.stderr)
+    if workers > 1 and not settings.chroma_host:
+        print("several workers on the embedded Chroma store: each opens it; an ingest while they serve wants a "
+              "Chroma server (CHROMA_HOST)", file=sys.stderr)
+    if workers > 1:  # each worker builds its own app from the environment (assistant/api/workers.py)
+        os.environ["SHOPASSIST_HOST"], os.environ["SHOPASSIST_PORT"] = host, str(port)
+        uvicorn.run("assistant.api.workers:app", factory=True, host=host, port=port, workers=workers,
+                    log_config=None, access_log=False)
+    else:
+        from ..api.observability import configure_logging
+
+        configure_logging(settings.log_format)
+        uvicorn.run(create_app(settings, warm_up=True), host=host, port=port, log_config=None, access_log=False)
     return 0
 
 
