@@ -138,6 +138,8 @@ def test_every_v1_route_has_a_door(client):
                 doors[f"{method} {route.path}"] = roles[0] if roles else "open"
     assert doors.pop("POST /v1/copilot/suggest") == "staff"
     assert doors.pop("PUT /v1/policies") == "admin"
+    assert doors.pop("GET /v1/privacy/users/{user_id}") == "admin"  # a shopper's data (issue 14)
+    assert doors.pop("DELETE /v1/privacy/users/{user_id}") == "admin"
     assert doors.pop("GET /v1/intent/schema") == "open"  # the JSON Schema of Intent: public documentation
     assert doors and set(doors.values()) == {None}, doors  # the rest: shopper doors
 
