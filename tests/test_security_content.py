@@ -141,6 +141,7 @@ def store_chat(embedder, tmp_path_factory):
     home = Services(settings).catalog_home
     ingest_products(home, embedder, read_feed(feed))
     service = chat_service(settings, Retriever(home, embedder))
+    service.test_home = settings.home  # the browser test serves this store
     yield service
     service.close()
 
@@ -267,3 +268,104 @@ def test_the_copilot_draft_for_staff_is_grounded_like_the_shoppers_reply(store_c
         {"role": "customer", "text": "Is the Zanzibar Lantern Mini free?"}]))
     assert "free" not in suggestion.reply.lower().replace("not free", "") and "added" not in suggestion.reply
     assert "$9.99" in suggestion.reply and "IGNORE" not in suggestion.reply
+
+
+# ---------------------------------------------------------------- XSS in a real browser (Debian chromium)
+
+EVIL_TITLE = 'Zanzibar Lantern Mini <img src=x onerror=alert(1)><script>alert(2)</script>'
+
+
+@pytest.fixture(scope="module")
+def served(store_chat, tmp_path_factory):
+    """`shopassist serve` on the injection store (template replies, its own database)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    home = store_chat.test_home
+    tmp = tmp_path_factory.mktemp("xss-server")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "SHOPASSIST_HOME": str(home), "SHOPASSIST_PORT": str(port), "SHOPASSIST_LLM": "none",
+           "SHOPASSIST_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite'}"}
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"serve did not start:\n{(tmp / 'server.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _poison(body: str) -> str:
+    """What a server that stored markup and javascript: URLs would send (ours no longer can): the widget and
+    the home page must still render it as text and make no javascript: link."""
+    import re
+
+    body = re.sub(r'"title":\s*"Zanzibar Lantern Mini"', lambda _: '"title": ' + json.dumps(EVIL_TITLE), body)
+    body = re.sub(r'"url":\s*null', '"url": "  JaVaScRiPt:alert(document.domain)"', body)
+    return re.sub(r'"image_url":\s*null', '"image_url": "javascript:alert(3)"', body)
+
+
+@pytest.mark.slow
+def test_catalog_markup_and_javascript_urls_render_as_text(served):
+    from pathlib import Path
+
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.fail("no /usr/bin/chromium: `make browser` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def poisoned(route):
+            response = route.fetch()
+            route.fulfill(response=response, body=_poison(response.text()))
+
+        page.route("**/v1/chat*", poisoned)
+        page.route("**/v1/search*", poisoned)
+        # The widget on the demo shop.
+        page.goto(f"{served}/demo")
+        page.get_by_role("button", name="Open Fernbrook assistant").click()
+        dialog = page.get_by_role("dialog", name="Fernbrook assistant")
+        dialog.get_by_label("Message").fill("zanzibar lantern")
+        dialog.get_by_label("Message").press("Enter")
+        card = dialog.locator(".card").first
+        expect(card).to_be_visible(timeout=60_000)
+        expect(card.locator(".title")).to_have_text(EVIL_TITLE)  # the markup is text
+        links = page.evaluate("""() => [...document.querySelector('#shopassist-widget').shadowRoot
+            .querySelectorAll('a[href], img[src]')].map((n) => n.getAttribute('href') || n.getAttribute('src'))""")
+        assert not [link for link in links if "javascript" in link.lower()], links
+        assert card.locator("a.title").count() == 0 and card.locator("img").count() == 0
+        # The home page's search.
+        page.goto(f"{served}/")
+        page.locator("input[name=query]").fill("zanzibar lantern")
+        page.locator("input[name=query]").press("Enter")
+        expect(page.locator("#results .card").first).to_be_visible(timeout=60_000)
+        assert EVIL_TITLE in page.locator("#results").inner_text()
+        assert page.locator("#results img, #results script").count() == 0
+        assert page.evaluate("() => [...document.querySelectorAll('a[href]')].filter("
+                             "(a) => a.getAttribute('href').trim().toLowerCase().startsWith('javascript')).length") == 0
+        page.wait_for_timeout(500)
+        browser.close()
+    assert dialogs == []

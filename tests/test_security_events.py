@@ -140,3 +140,103 @@ def test_the_api_says_how_many_accepted_events_were_flagged(tmp_path):
             pytest.skip("this app build requires a key for events")  # the roles tests cover the doors
         assert response.status_code == 200, response.text
         assert response.json()["accepted"] == 1000 and response.json()["flagged"] == 1000
+
+
+# ---------------------------------------------------------------- the poisoning experiment, small
+
+
+TYPES = {"Lanterns": ("Outdoor", "Camping"), "Tents": ("Outdoor", "Camping"), "Mugs": ("Kitchen", "Drinkware"),
+         "Kettles": ("Kitchen", "Appliances")}
+BRANDS = ["Ridgefern", "Summitry", "Brightpeak", "Fernbrook"]
+COLORS = ["red", "blue", "green"]
+
+
+@pytest.fixture(scope="module")
+def small_store(embedder, tmp_path_factory):
+    """60 products over 4 types, a SYNTHETIC normal log of 300 sessions, and the same log plus the attack."""
+    import json
+    import shutil
+
+    from assistant.config import Settings
+    from assistant.services import Services
+    from ranking.simulator import simulate, simulate_click_attack
+    from retrieval.ingest.pipeline import ingest_products, read_feed
+    from retrieval.models import SearchRequest
+    from retrieval.search import Retriever
+
+    root = tmp_path_factory.mktemp("poisoning")
+    settings = Settings(home=root / "home")
+    feed = root / "feed.jsonl"
+    records = [{"id": f"{kind[:3].upper()}-{n:02d}", "title": f"{BRANDS[n % 4]} {kind[:-1]} {n}, {COLORS[n % 3]}",
+                "brand": BRANDS[n % 4], "category": " > ".join([*path, kind]), "price": 10 + 7 * n % 90,
+                "color": COLORS[n % 3], "launched_at": "2026-09-01", "description": f"A {kind[:-1].lower()}."}
+               for kind, path in TYPES.items() for n in range(15)]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records))
+    home = Services(settings).catalog_home
+    ingest_products(home, embedder, read_feed(feed), enrich=False)
+    retriever = Retriever(home, embedder)
+    clean = root / "clean.db"
+    store = open_event_store(f"sqlite:///{clean}")
+    report = simulate(retriever, store, users=30, sessions=300, seed=3)
+    store.close()
+    attacked = root / "attacked.db"
+    shutil.copy(clean, attacked)
+    hits = [h.id for h in retriever.search(SearchRequest(query="lanterns", k=10)).results]
+    store = open_event_store(f"sqlite:///{attacked}")
+    attack = simulate_click_attack(store, hits[6], "lanterns", hits, start=report.start + timedelta(days=2),
+                                   days=10, clients=3, clicks=5000)
+    store.close()
+    return settings, retriever, clean, attacked, attack
+
+
+def test_an_attack_of_5000_fake_clicks_is_left_out_and_named(small_store):
+    _, _, clean, attacked, attack = small_store
+    stores = {name: open_event_store(f"sqlite:///{path}") for name, path in (("clean", clean), ("attacked", attacked))}
+    try:
+        normal, _ = rows_and_report(stores["clean"])
+        screened, report = rows_and_report(stores["attacked"])
+        unscreened, _ = rows_and_report(stores["attacked"], screen=False)
+    finally:
+        for store in stores.values():
+            store.close()
+    assert screened == normal  # what training sees is what it saw without the attack
+    target = attack.product_id
+    assert sum(r.clicked for r in unscreened if r.product_id == target) > 3000  # without screening: learnt
+    assert report.excluded["unissued_query"] > 1000 and report.excluded["not_shown"] >= 1000
+    assert report.excluded["dominating"] > 3000
+    assert {f"client:attacker-{n}" for n in range(3)} <= set(report.flagged_actors)
+    assert next(iter(report.products)) == target
+    assert target in report.summary() and "dominating" in report.summary()
+
+
+@pytest.mark.slow
+def test_retraining_on_the_attacked_log_moves_the_product_at_most_one_place(small_store):
+    """Train on the normal log and on the attacked one (same seed, a short config), serve each model, and
+    find the attacked product's place for its query."""
+    from assistant.intent import query_parser
+    from ranking.artifacts import save_ranker
+    from ranking.dataset import load_products, split_by_time
+    from ranking.serving import RankedSearch
+    from ranking.train import TrainConfig, train_and_evaluate
+    from retrieval.models import SearchRequest
+
+    settings, retriever, clean, attacked, attack = small_store
+    products = load_products(retriever.home)
+    parse_query = query_parser(products.values())
+    places, reports = {}, {}
+    for name, path in (("clean", clean), ("attacked", attacked)):
+        store = open_event_store(f"sqlite:///{path}")
+        rows, reports[name] = rows_and_report(store)
+        store.close()
+        trained = train_and_evaluate(split_by_time(rows), products, parse_query,
+                                     config=TrainConfig(text_max_steps=0, head_max_epochs=4, patience=2))
+        trained.report.screening = reports[name]
+        out = settings.home / f"ranker-{name}"
+        save_ranker(trained, out, rows, products, parse_query, {"since": None}, settings.models_dir)
+        search = RankedSearch(retriever, query_parser, settings.ranker_dir, settings.models_dir, model_dir=out)
+        ranked = [h.id for h in search.search(SearchRequest(query=attack.query, k=30)).results]
+        places[name] = ranked.index(attack.product_id) + 1
+    assert abs(places["attacked"] - places["clean"]) <= 1, places
+    assert reports["attacked"].excluded["dominating"] > 3000
+    clean_report = reports["clean"]  # a normal log loses little (in a 60-product store a keen shopper can dominate one)
+    assert clean_report.interactions - clean_report.kept < 0.10 * clean_report.interactions
