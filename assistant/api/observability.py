@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import PlainTextResponse
+from starlette.routing import Match, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
@@ -50,8 +51,9 @@ class RequestObserver:
     """Pure ASGI (a streamed reply is timed to its last byte, never buffered): request id in and out, the
     request counted and timed by route template, one access log line."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, router: Router | None = None):
         self.app = app
+        self.router = router  # to name the route of a request answered before routing (a 429, a 413)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,7 +78,7 @@ class RequestObserver:
         finally:
             METRICS.inc("shopassist_http_requests_in_flight", -1)
             elapsed = time.perf_counter() - started
-            route = _route(scope)
+            route = _route(scope, self.router)
             method = scope["method"]
             METRICS.inc("shopassist_http_requests_total", method=method, route=route, status=str(status))
             METRICS.observe("shopassist_http_request_duration_seconds", elapsed, method=method, route=route)
@@ -96,18 +98,29 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _route(scope: Scope) -> str:
-    """The template of the route that answered (what the router left in the scope), else a fixed label."""
+def _route(scope: Scope, router: Router | None) -> str:
+    """The template of the route that answered (what the router left in the scope), else of the route that
+    would have (a request the limits refused), else a fixed label."""
     route = scope.get("route")
-    path = getattr(route, "path", None) or getattr(route, "path_format", None)
-    if path:
+    if route is None and router is not None:
+        route = _matching(router.routes, scope)
+    path = getattr(route, "path", None)
+    if path and not isinstance(route, Mount):
         return path
     return "/ui" if scope["path"].startswith("/ui") else "unmatched"
 
 
+def _matching(routes, scope: Scope):
+    for candidate in routes:
+        if candidate.matches(scope)[0] != Match.NONE:
+            inner = getattr(candidate, "original_router", None)  # FastAPI keeps an included router whole
+            return _matching(inner.routes, scope) if inner is not None else candidate
+    return None
+
+
 def install_observability(app: FastAPI, settings: Settings) -> None:
     """Add last, so it is the outermost middleware: it sees (and counts) a 429 or 413 the limits answer."""
-    app.add_middleware(RequestObserver)
+    app.add_middleware(RequestObserver, router=app.router)
     app.include_router(router)
     METRICS.share_through(settings.home / "run" / "metrics")
 
