@@ -32,7 +32,7 @@ class LLMUnavailable(RuntimeError):
     turn, or output that does not validate."""
 
 
-class LLMTimeout(TimeoutError):
+class LLMTimeoutError(TimeoutError):
     """A call that did not answer within its time."""
 
 
@@ -43,7 +43,8 @@ class LLM:
     `failures` are the backend's own exception types that mean "no answer" (e.g. openai.OpenAIError, which
     covers refused connections and timeouts after the client's bounded retries); timeouts and output that
     does not parse or validate (ValueError: JSON, pydantic and LangChain parser errors) are common to all.
-    `call_timeout` bounds every call (None: only a deadline does); `breaker` and `concurrency` as in guard.py.
+    `call_timeout` bounds every call to a server (None: only a deadline does; an in-process model applies its
+    own between tokens); `breaker` and `concurrency` as in guard.py.
     `in_process`: the model runs in this process (a local model), so a reader that gives up should wait for
     it to stop decoding; a server's calls are simply abandoned."""
 
@@ -92,7 +93,7 @@ class LLM:
         self._start(run, what)
         if not done.wait(budget):
             self.breaker.failed()
-            raise self._unavailable(what, LLMTimeout(f"no answer within {budget:.1f} s"))
+            raise self._unavailable(what, LLMTimeoutError(f"no answer within {budget:.1f} s"))
         ok, value = outcome[0]
         if ok:
             self.breaker.succeeded()
@@ -131,7 +132,7 @@ class LLM:
                     item = pieces.get(timeout=wait)
                 except queue.Empty:
                     self.breaker.failed()
-                    raise self._unavailable("stream", LLMTimeout(f"no text within {wait:.1f} s")) from None
+                    raise self._unavailable("stream", LLMTimeoutError(f"no text within {wait:.1f} s")) from None
                 if item is _END:
                     self.breaker.succeeded()
                     return
@@ -152,7 +153,10 @@ class LLM:
     # ------------------------------------------------------------------ bounds
 
     def _budget(self, deadline: Deadline | None) -> float | None:
-        limits = [t for t in (self.call_timeout, deadline.remaining() if deadline else None) if t is not None]
+        # An in-process model enforces the call timeout itself, between tokens and without its one-time load;
+        # a deadline (a turn's) binds it like any other.
+        call_timeout = None if self.in_process else self.call_timeout
+        limits = [t for t in (call_timeout, deadline.remaining() if deadline else None) if t is not None]
         return min(limits) if limits else None
 
     def _admit(self, what: str, deadline: Deadline | None) -> float | None:
