@@ -105,10 +105,11 @@ def build_ui(chat: Callable[[], ChatService], keys: Callable[[], KeyStore]) -> g
             yield history, gallery, session_id, ""
 
     def sign_in(key: str):
+        # The refusal is a message, not a gr.Error: an error would cover the key box until it is dismissed.
         error = staff_key_error(keys(), key)
         if error:
-            raise gr.Error(error)
-        return key.strip(), gr.update(visible=False), gr.update(visible=True), ""
+            return None, gr.skip(), gr.skip(), gr.skip(), f"**{error}**"
+        return key.strip(), gr.update(visible=False), gr.update(visible=True), "", ""
 
     def copilot(conversation: str, staff_key: str | None):
         error = staff_key_error(keys(), staff_key)  # checked on every call: the session's key may be revoked
@@ -152,6 +153,7 @@ def build_ui(chat: Callable[[], ChatService], keys: Callable[[], KeyStore]) -> g
                 key_box = gr.Textbox(label="Staff key", type="password", placeholder="sa_staff_...", scale=4,
                                      elem_id="copilot-key")
                 sign_in_button = gr.Button("Sign in", variant="primary", scale=1, elem_id="copilot-sign-in")
+            login_status = gr.Markdown("", elem_id="copilot-login-status")
             with gr.Row(equal_height=False, visible=False) as desk:
                 with gr.Column(scale=5):
                     conversation = gr.Textbox(label="Customer conversation", lines=10, max_lines=30,
@@ -168,7 +170,7 @@ def build_ui(chat: Callable[[], ChatService], keys: Callable[[], KeyStore]) -> g
                     gr.Markdown("**Candidate products**")
                     products = gr.HTML(product_cards([], "Candidate products appear here."), elem_id="copilot-products")
             for trigger in (key_box.submit, sign_in_button.click):
-                trigger(sign_in, key_box, [staff_key, login, desk, key_box])
+                trigger(sign_in, key_box, [staff_key, login, desk, key_box, login_status], show_progress="hidden")
             suggest.click(copilot, [conversation, staff_key], [reply, intent, products, policies])
     return blocks
 
