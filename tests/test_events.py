@@ -115,7 +115,7 @@ def test_posting_the_same_events_twice_stores_them_once(client, settings):
     assert (first["accepted"], first["duplicates"]) == (3, 0)
     assert (again["accepted"], again["duplicates"]) == (0, 3)
     single = client.post("/v1/events", json=click(position=5))  # the same content, posted alone
-    assert single.status_code == 200 and single.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert single.status_code == 200 and single.json() == {"accepted": 0, "duplicates": 1, "rejected": [], "flagged": 1}
     assert len(stored(settings)) == 3
 
 
