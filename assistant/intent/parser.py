@@ -8,8 +8,15 @@ Merge policy (tested in tests/test_intent_parser.py):
    - a rules value with confidence >= CONFIDENT is kept (the rules are exact where they match);
    - an LLM value is taken for a field the rules left empty or uncertain, but only if it is grounded:
      prices must be numbers written in the message (small models invent budgets: SmolLM2 answered
-     1000 for "under 80 dollars"), brands, colours, sizes and materials must appear in the message,
-     and a category must be one the catalog has when a catalog is loaded.
+     1000 for "under 80 dollars"), the words of a product type, brand, colour, size, material, scent,
+     flavour or feature must all be in the message (number words count as their digits, "oz" as
+     "ounce"), a pack count's number must be written there, and a category must be one the catalog has
+     when a catalog is loaded.
+   A fine-tuned intent model (`shopassist train-intent`, `LLM.fine_tuned`) is trusted further: it is asked
+   even when the rules are confident, and on the open-vocabulary fields (OPEN_VOCABULARY: product type,
+   brands, colour, size, material, scent, flavour, features, pack count) its grounded value replaces the
+   rules' ("gentle nude" over "nude", "a 6 pack of 10 ounce potatoes": 6, not 10). Where the rules are
+   certain (prices, negations, references, sort, action, the catalog's categories) they still win.
 3. Any LLM failure (unreachable, timeout, invalid output) keeps the rules' parse; `source.fallback`
    says why. The response never fails because of the LLM.
 `source.fields` names, for each field that is set, whether it came from "rules" or "llm".
@@ -38,7 +45,21 @@ log = logging.getLogger(__name__)
 
 CONFIDENT = 0.8
 FIELDS = ("action", "query", "product_type", "category", "brands", "exclude.brands", "attributes.color",
-          "attributes.size", "attributes.material", "features", "price", "sort")
+          "attributes.size", "attributes.material", "attributes.scent", "attributes.flavor", "features",
+          "pack_count", "price", "sort")
+# What lexicons cannot list: a fine-tuned model's grounded value replaces the rules' here.
+OPEN_VOCABULARY = ("product_type", "brands", "attributes.color", "attributes.size", "attributes.material",
+                   "attributes.scent", "attributes.flavor", "features", "pack_count")
+EMPTY = (None, "", [], {})
+# Words that ground each other: a value may spell a unit or a number differently from the message.
+EQUIVALENT = {"oz": "ounce", "ounces": "ounce", "fl": "fluid", "lb": "pound", "lbs": "pound", "pounds": "pound",
+              "in": "inch", "inches": "inch", "ft": "foot", "feet": "foot", "ml": "milliliter", "l": "liter",
+              "litre": "liter", "g": "gram", "grams": "gram", "kg": "kilogram", "pk": "pack", "ct": "count",
+              "grey": "gray", "colour": "color", "&": "and"}
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+                "fourteen": "14", "fifteen": "15", "sixteen": "16", "eighteen": "18", "twenty": "20",
+                "thirty": "30", "forty": "40", "fifty": "50", "dozen": "12", "single": "1", "pair": "2"}
 MAX_TEXT_CHARS = 2000
 
 
@@ -92,13 +113,13 @@ class IntentParser:
             source.fallback = "LLM not requested"
         elif llm is None:
             source.fallback = "no LLM configured"
-        elif is_confident(rules):
+        elif is_confident(rules) and not getattr(llm, "fine_tuned", False):
             source.fallback = "rules confident"
         else:
             try:
                 proposal = llm_intent(text, llm, context.previous if context else None, hints=rules,
                                       deadline=deadline)
-                intent, taken = merge(rules, proposal, text, vocabulary)
+                intent, taken = merge(rules, proposal, text, vocabulary, trust=getattr(llm, "fine_tuned", False))
                 source = IntentSource(parser="hybrid", llm=llm.name, fields={
                     f: ("llm" if f in taken else "rules") for f in _set_fields(intent)})
             except LLMUnavailable as exc:
@@ -115,17 +136,19 @@ def is_confident(rules: Intent) -> bool:
     return bool(rules.product_type or rules.category or rules.brands)
 
 
-def merge(rules: Intent, proposal: Intent, text: str, vocabulary: CatalogVocabulary | None
+def merge(rules: Intent, proposal: Intent, text: str, vocabulary: CatalogVocabulary | None, trust: bool = False
           ) -> tuple[Intent, set[str]]:
-    """The merged intent and the fields taken from the LLM's proposal (see the module docstring)."""
+    """The merged intent and the fields taken from the LLM's proposal (see the module docstring); `trust`:
+    the proposal comes from a fine-tuned intent model."""
     said = _normalise(text)
     merged = rules.model_copy(deep=True)
     taken: set[str] = set()
     for field in FIELDS:
-        if _confidence(rules, field) >= CONFIDENT and _value(rules, field) not in (None, "", [], {}):
+        rules_certain = _confidence(rules, field) >= CONFIDENT and _value(rules, field) not in EMPTY
+        if rules_certain and not (trust and field in OPEN_VOCABULARY):
             continue
         value = _value(proposal, field)
-        if value in (None, "", [], {}) or value == _value(rules, field):
+        if value in EMPTY or value == _value(rules, field):
             continue
         if not _grounded(field, value, said, vocabulary):
             log.info("LLM value for %s not grounded in the message, ignored: %r", field, value)
@@ -142,11 +165,26 @@ def _grounded(field: str, value, said: str, vocabulary: CatalogVocabulary | None
         return all(bound is None or bound in numbers for bound in (value.min, value.max))
     if field in ("brands", "exclude.brands"):
         return all(_normalise(brand) in said for brand in value)
-    if field.startswith("attributes."):
-        return _normalise(value) in said
     if field == "category" and vocabulary is not None:
         return value in vocabulary.category_depth  # the catalog's own category names
+    if field == "pack_count":
+        return str(value) in _grounding_words(said)
+    if field in OPEN_VOCABULARY:
+        words = _grounding_words(said)
+        values = value if isinstance(value, list) else [str(value)]
+        return all(_grounding_words(_normalise(v)) <= words for v in values)
     return True
+
+
+def _grounding_words(text: str) -> set[str]:
+    """A text's words as grounding compares them: units and number words in one spelling, plural -s off."""
+    words = set()
+    for word in re.findall(r"\d+(?:\.\d+)?|[^\W\d_]+", text.lower()):
+        word = NUMBER_WORDS.get(word, EQUIVALENT.get(word, word))
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = EQUIVALENT.get(word[:-1], word[:-1])
+        words.add(word)
+    return words
 
 
 def _value(intent: Intent, field: str):

@@ -17,15 +17,24 @@ def get_llm(settings: Settings) -> LLM | None:
     """The LLM to use, or None for none (`none`, or a local model that cannot be prepared).
 
     auto = openai when `llm_url` is set, else local. Nothing is contacted here; the local backend converts
-    the packaged model on its first use on a machine (~30 s) and loads its weights on the first call."""
+    the packaged model on its first use on a machine (~30 s) and loads its weights on the first call.
+    `LLM.fine_tuned` says whether it is an intent model from `shopassist train-intent`: the local one when
+    <home>/intent_model/ACTIVE names one, a server's when it serves one under its `shopassist-intent-` name."""
+    from .intent_model import SERVED_NAME_PREFIX, is_fine_tuned
+    from .prepare import local_model_dir
+
     backend = settings.llm
     if backend == "auto":
         backend = "openai" if settings.llm_url else "local"
     if backend == "openai":
-        return openai_llm(settings)
+        llm = openai_llm(settings)
+        llm.fine_tuned = settings.llm_model.startswith(SERVED_NAME_PREFIX)
+        return llm
     if backend == "local":
         try:
-            return local_llm(settings)
+            llm = local_llm(settings)
+            llm.fine_tuned = is_fine_tuned(local_model_dir(settings))
+            return llm
         except FileNotFoundError as exc:
             log.warning("no local LLM, continuing without one: %s", exc)
     return None

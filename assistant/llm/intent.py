@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SYSTEM_PROMPT, USER_PROMPT, EXAMPLES = "intent_system.md", "intent_user.md", "intent_examples.json"
 # What a field the model set is worth in `Intent.confidence`: a guess from a model, not a lexicon match.
 LLM_CONFIDENCE = 0.7
+ATTRIBUTES = ("color", "size", "material", "scent", "flavor")  # the draft fields that are `Intent.attributes`
 
 # Bounded lengths: under constrained decoding a small model cannot ramble inside a string or a list.
 Text = Annotated[str, StringConstraints(max_length=60)]
@@ -40,7 +41,10 @@ class IntentDraft(BaseModel):
     color: Text | None = None
     size: Text | None = None
     material: Text | None = None
+    scent: Text | None = None
+    flavor: Text | None = None
     features: Words = []
+    pack_count: int | None = Field(default=None, ge=1, le=1000)
     price_min: float | None = Field(default=None, ge=0)
     price_max: float | None = Field(default=None, ge=0)
     currency: str | None = Field(default=None, max_length=3)
@@ -53,7 +57,8 @@ class IntentDraft(BaseModel):
         return cls.model_construct(
             action=intent.action, query=intent.query, product_type=intent.product_type, category=intent.category,
             brands=intent.brands, exclude_brands=intent.exclude.brands, color=attributes.get("color"),
-            size=attributes.get("size"), material=attributes.get("material"), features=intent.features,
+            size=attributes.get("size"), material=attributes.get("material"), scent=attributes.get("scent"),
+            flavor=attributes.get("flavor"), features=intent.features, pack_count=intent.pack_count,
             price_min=intent.price.min, price_max=intent.price.max, currency=intent.price.currency, sort=intent.sort)
 
     def to_intent(self, base: Intent | None = None) -> Intent:
@@ -66,8 +71,8 @@ class IntentDraft(BaseModel):
         changed = {name for name in self.model_fields_set if getattr(self, name) not in (None, "", [])}
         draft = self.model_dump(include=changed)
         update: dict = {key: draft[key] for key in ("action", "query", "product_type", "category", "brands",
-                                                    "features", "sort") if key in draft}
-        attributes = {key: draft[key] for key in ("color", "size", "material") if key in draft}
+                                                    "features", "pack_count", "sort") if key in draft}
+        attributes = {key: draft[key] for key in ATTRIBUTES if key in draft}
         if attributes:
             update["attributes"] = {**base.attributes, **attributes}
         if "exclude_brands" in draft:
@@ -122,7 +127,7 @@ def _compact(draft: IntentDraft) -> str:
 
 def _confidence_key(field: str) -> str:
     """The `Intent.confidence` key the deterministic extractor uses for a draft field."""
-    if field in ("color", "size", "material"):
+    if field in ATTRIBUTES:
         return f"attributes.{field}"
     if field in ("price_min", "price_max", "currency"):
         return "price"

@@ -28,18 +28,25 @@ def default_model_dir(settings: Settings) -> Path:
 
 
 def local_model_dir(settings: Settings) -> Path:
-    """The directory the local backend loads: `settings.local_model`, else the converted SmolLM2."""
-    return settings.local_model or default_model_dir(settings)
+    """The directory the local backend loads: `settings.local_model`, else the active fine-tuned intent model
+    (`shopassist train-intent`), else the converted SmolLM2."""
+    from .intent_model import active_intent_model
+
+    return settings.local_model or active_intent_model(settings) or default_model_dir(settings)
 
 
 def prepare_local_model(settings: Settings) -> Path:
-    """Convert the packaged SmolLM2 GGUF into `<models_dir>/smollm2-135m-instruct` once; return the directory.
+    """The local model's directory, converting the packaged SmolLM2 GGUF into `<models_dir>/smollm2-135m-instruct`
+    once when that is the one to use.
 
-    `settings.local_model` (any HF model directory) is returned as it is, without conversion."""
+    `settings.local_model` (any HF model directory) and the active fine-tuned model are returned as they are."""
     if settings.local_model:
         if not (settings.local_model / "config.json").is_file():
             raise FileNotFoundError(f"SHOPASSIST_LOCAL_MODEL={settings.local_model} is not an HF model directory")
         return settings.local_model
+    target = local_model_dir(settings)
+    if target != default_model_dir(settings):
+        return target  # a fine-tuned model
     target = default_model_dir(settings)
     if (target / "config.json").is_file():
         return target

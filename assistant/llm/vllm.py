@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from ..config import Settings
+from .intent_model import is_fine_tuned, served_name
 from .prepare import prepare_local_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +84,9 @@ def serve_vllm(model_dir: Path | None, port: int, settings: Settings) -> int:
     """Serve `model_dir` (default: the local model, prepared if needed) until interrupted; return the exit
     status. Once it answers, prints the environment that points shopassist at it."""
     if model_dir is None:
-        model_dir, name = prepare_local_model(settings), settings.llm_model
+        model_dir = prepare_local_model(settings)
+        # A fine-tuned intent model is served under its own name, which tells clients it is one.
+        name = served_name(model_dir) if is_fine_tuned(model_dir) else settings.llm_model
     elif (model_dir / "config.json").is_file():
         name = model_dir.name
     else:
