@@ -53,9 +53,12 @@ OPEN_VOCABULARY = ("product_type", "brands", "attributes.color", "attributes.siz
 EMPTY = (None, "", [], {})
 # Words that ground each other: a value may spell a unit or a number differently from the message.
 EQUIVALENT = {"oz": "ounce", "ounces": "ounce", "fl": "fluid", "lb": "pound", "lbs": "pound", "pounds": "pound",
-              "in": "inch", "inches": "inch", "ft": "foot", "feet": "foot", "ml": "milliliter", "l": "liter",
+              "in": "inch", "inches": "inch", "ft": "foot", "feet": "foot", "ml": "milliliter",
               "litre": "liter", "g": "gram", "grams": "gram", "kg": "kilogram", "pk": "pack", "ct": "count",
               "grey": "gray", "colour": "color", "&": "and"}
+LETTER_SIZES = {"XS": {"xs", "extra small", "x-small"}, "S": {"s", "small"}, "M": {"m", "medium"},
+                "L": {"l", "large"}, "XL": {"xl", "extra large", "x-large"}, "XXL": {"xxl", "xx-large", "2xl"},
+                "XXXL": {"xxxl", "xxx-large", "3xl"}}
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
                 "fourteen": "14", "fifteen": "15", "sixteen": "16", "eighteen": "18", "twenty": "20",
@@ -169,6 +172,9 @@ def _grounded(field: str, value, said: str, vocabulary: CatalogVocabulary | None
         return value in vocabulary.category_depth  # the catalog's own category names
     if field == "pack_count":
         return str(value) in _grounding_words(said)
+    if field == "attributes.size" and str(value).upper() in LETTER_SIZES:
+        return bool(_grounding_words(said) & LETTER_SIZES[str(value).upper()]) or \
+            any(spelling in said for spelling in LETTER_SIZES[str(value).upper()] if " " in spelling)
     if field in OPEN_VOCABULARY:
         words = _grounding_words(said)
         values = value if isinstance(value, list) else [str(value)]
