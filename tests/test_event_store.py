@@ -160,8 +160,9 @@ def test_the_api_stores_events_in_postgres(postgres_url, embedder, tmp_path, mon
     batch = {"events": [click("e1").model_dump(mode="json"), click("e2", position=3).model_dump(mode="json")]}
     with TestClient(create_app(settings, retriever=retriever)) as client:
         first, again = client.post("/v1/events", json=batch), client.post("/v1/events", json=batch)
-    assert first.status_code == 200 and first.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
-    assert again.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    # clicks on a query_id the server never issued: stored, and flagged as not for training (issue 11)
+    assert first.status_code == 200 and first.json() == {"accepted": 2, "duplicates": 0, "rejected": [], "flagged": 2}
+    assert again.json() == {"accepted": 0, "duplicates": 2, "rejected": [], "flagged": 2}
     store = open_event_store(postgres_url)
     try:
         assert [(e.event_id, e.position) for e in store.iter_events()] == [("e1", 1), ("e2", 3)]
