@@ -186,7 +186,7 @@ def test_an_acknowledged_event_survives_a_kill(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(120):
+        for _ in range(480):  # a cold start takes 10-40 s on 2 busy cores
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
