@@ -293,6 +293,7 @@ def finetune(base_dir: Path, out_dir: Path, train: Sequence[Pair], validation: S
     planned = max(1, math.ceil(len(train_items) * config.epochs / config.batch_size))
     if config.max_steps:
         planned = min(planned, config.max_steps)
+    wanted = planned
     progress(f"training {config.method} ({trainable:,} trainable parameters) on {len(train_items)} examples, "
              f"{len(validation_items)} held out; shared prompt prefix {len(prefix)} tokens; up to {planned} steps "
              f"of {config.batch_size}")
@@ -305,6 +306,7 @@ def finetune(base_dir: Path, out_dir: Path, train: Sequence[Pair], validation: S
     started = time.perf_counter()
     cache = None
     losses: list[float] = []
+    times: list[float] = []  # elapsed seconds after each step
     step = 0
     while step < planned:
         if not order:
@@ -325,13 +327,16 @@ def finetune(base_dir: Path, out_dir: Path, train: Sequence[Pair], validation: S
         step += 1
         losses.append(float(loss.detach()))
         elapsed = time.perf_counter() - started
-        if step == 3 and config.budget_seconds and planned > 3:
-            affordable = max(3, int(config.budget_seconds / (elapsed / 3)))
-            if affordable < planned:
-                progress(f"{elapsed / 3:.1f} s a step: planning {affordable} steps instead of {planned} "
-                         f"to stay within {config.budget_seconds / 60:.0f} minutes")
+        times.append(elapsed)
+        if config.budget_seconds and step >= 3 and step % 10 in (0, 3):
+            # Re-planned as the speed is known better (other jobs come and go): the schedule follows.
+            pace = (elapsed - times[-11]) / 10 if len(times) > 10 else elapsed / step  # the last 10 steps
+            affordable = max(step, min(wanted, step + int((config.budget_seconds - elapsed) / pace)))
+            if affordable != planned:
+                progress(f"{pace:.1f} s a step: planning {affordable} steps (of {wanted}) to stay within "
+                         f"{config.budget_seconds / 60:.0f} minutes")
                 planned = affordable
-        if step == 1 or step % 5 == 0 or step == planned:
+        if step == 1 or step % 5 == 0 or step >= planned:
             recent = sum(losses[-5:]) / len(losses[-5:])
             eta = elapsed / step * (planned - step)
             history.append({"step": step, "loss": round(recent, 4), "elapsed_s": round(elapsed, 1)})
