@@ -59,6 +59,7 @@ class FinetuneConfig:
     prefix_refresh: int = 4  # recompute the shared prompt prefix's cache every N steps
     budget_seconds: float | None = 22 * 60  # stop planning steps beyond this much training time
     bf16: bool = True  # autocast matmuls to bfloat16 (fp32 master weights)
+    validate_before: bool = True  # the validation loss of the starting model too (a forward pass over it)
     threads: int | None = None
 
     def lr(self) -> float:
@@ -300,7 +301,8 @@ def finetune(base_dir: Path, out_dir: Path, train: Sequence[Pair], validation: S
     progress(f"training {config.method} ({trainable:,} trainable parameters) on {len(train_items)} examples, "
              f"{len(validation_items)} held out; shared prompt prefix {len(prefix)} tokens; up to {planned} steps "
              f"of {config.batch_size}")
-    validation_before = _validation_loss(model, prefix, validation_items, pad_id, config)
+    validation_before = _validation_loss(model, prefix, validation_items, pad_id, config) \
+        if config.validate_before else float("nan")
     progress(f"validation loss before: {validation_before:.4f}")
 
     model.train()

@@ -69,18 +69,20 @@ def model_card(meta: dict) -> str:
         f"- {data['labelled']} hand-labelled requests from `{data['labelled_file']}`"
         f"{' and ' + str(data['dev']) + ' dev-split real requests' if data.get('dev') else ''}. "
         "Never the held-out test split.",
-        f"- {data['no_hints_share']:.0%} of the prompts show no parser hints (the model alone); the rest show the "
-        f"rules' parse. Validation: {report['validation_examples']} examples held out of training.", "",
+        f"- {data['no_hints_share']:.0%} of the prompts show no parser hints (the model alone), and so do most of "
+        "those whose answer would be `{}` (the rules had it all); the rest show the rules' parse. Validation: "
+        f"{report['validation_examples']} examples held out of training.", "",
         "## Training", "",
         f"- Base: `{meta['base_model']}`. Method: {report['method']}"
-        + (f" (rank {config['lora_rank']}, alpha {config['lora_alpha']}, every projection; merged into the "
-           "weights)" if report['method'] == 'lora' else " (embeddings frozen)")
+        + (f" (rank {config['lora_rank']}, alpha {config['lora_alpha']}, every projection of the top "
+           f"{config['lora_layers'] or 'all'} decoder layers; merged into the weights)" if report['method'] == 'lora'
+           else " (embeddings frozen)")
         + f"; {report['trainable_parameters']:,} trainable parameters.",
         f"- {report['steps']} steps of {config['batch_size']} ({report['examples_seen']} examples seen, "
         f"{report['train_examples']} distinct), learning rate {config['learning_rate'] or 'default'} with warm-up "
         f"and cosine decay, bf16 autocast {'on' if config['bf16'] else 'off'}, seed {config['seed']}.",
-        f"- The ~{report['prefix_tokens']}-token prompt prefix shared by every example is run once per step "
-        "without gradients; each example trains on its own tail.",
+        f"- The ~{report['prefix_tokens']}-token prompt prefix shared by every example is run without gradients "
+        f"once every {config['prefix_refresh']} steps; each example trains on its own tail.",
         f"- Training time: {report['seconds']:.0f} s ({report['steps_per_second']:.3f} steps/s); whole command "
         f"{meta.get('command_seconds', 0):.0f} s.", "",
         "## Metrics", "",
