@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.cli.train_intent import training_data  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.llm.finetune import FinetuneConfig, finetune  # noqa: E402
+from assistant.intent.finetune import FinetuneConfig, finetune  # noqa: E402
 from assistant.llm.prepare import default_model_dir  # noqa: E402
 
 METHODS = {

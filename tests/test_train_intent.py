@@ -16,7 +16,7 @@ from assistant.intent.extractor import extract_intent
 from assistant.intent.parser import IntentParser, _grounded, _grounding_words, _normalise, merge
 from assistant.intent.synthetic import generate_requests
 from assistant.llm import get_llm, prepare_local_model
-from assistant.llm.finetune import training_pair
+from assistant.intent.finetune import training_pair
 from assistant.llm.intent_model import active_intent_model
 from assistant.llm.prepare import local_model_dir
 from retrieval.catalog import CatalogHome

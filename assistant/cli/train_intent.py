@@ -1,5 +1,5 @@
 """`shopassist train-intent`: fine-tune the intent model on the store's own catalog, save it with a model card
-and make it the default LLM for intents (assistant/llm/finetune.py, assistant/llm/intent_model.py)."""
+and make it the default LLM for intents (assistant/intent/finetune.py, assistant/llm/intent_model.py)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def register(sub, eval_sub) -> None:
 
 
 def cmd_train_intent(args: argparse.Namespace, settings: Settings) -> int:
-    from ..llm.finetune import FinetuneConfig, finetune
+    from ..intent.finetune import FinetuneConfig, finetune
     from ..llm.intent_model import activate_intent_model, write_model_files
     from ..llm.prepare import default_model_dir, prepare_local_model
 
@@ -84,7 +84,7 @@ def training_data(settings: Settings, examples: int, seed: int, no_hints_share: 
     from ..intent.evaluation import DEFAULT_SET, IntentExample, load_examples
     from ..intent.synthetic import generate_requests
     from ..intent.vocabulary import CatalogVocabulary
-    from ..llm.finetune import build_pairs
+    from ..intent.finetune import build_pairs
 
     opened = open_active_products(settings.catalog_dir)
     if opened is None:

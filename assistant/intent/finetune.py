@@ -97,7 +97,7 @@ class TrainReport:
 
 def training_pair(text: str, gold: Intent, hints: Intent | None, context: Intent | None, source: str) -> Pair:
     """The prompt for `text` (with the rules' `hints`, or none) and the draft the model should write."""
-    from .intent import IntentDraft, intent_messages
+    from ..llm.intent import IntentDraft, intent_messages
 
     gold_draft = _draft_values(IntentDraft.from_intent(gold))
     if hints is None:
@@ -122,7 +122,7 @@ def _draft_values(draft) -> dict:
 
 
 def _norm(value):
-    from ..intent.evaluation import _compact
+    from .evaluation import _compact
 
     if isinstance(value, list):
         return sorted(_compact(str(v)) for v in value)
@@ -137,7 +137,7 @@ def build_pairs(examples: Sequence, vocabulary, no_hints_share: float, seed: int
     them no hints, as the fine-tuned model alone is asked. The rules get most requests right, and a model
     shown mostly `{}` learns to say nothing: only `keep_empty` of the with-hints examples whose answer is
     `{}` stay so; the others are asked without hints (a whole draft to learn from)."""
-    from ..intent.extractor import extract_intent
+    from .extractor import extract_intent
 
     rng = random.Random(seed)
     pairs = []
