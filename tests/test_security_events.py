@@ -136,8 +136,6 @@ def test_the_api_says_how_many_accepted_events_were_flagged(tmp_path):
                    "position": 1, "client_id": "bot", "timestamp": (START + timedelta(seconds=n)).isoformat()}
                   for n in range(1000)]
         response = client.post("/v1/events", json={"events": clicks})
-        if response.status_code in (401, 403):
-            pytest.skip("this app build requires a key for events")  # the roles tests cover the doors
         assert response.status_code == 200, response.text
         assert response.json()["accepted"] == 1000 and response.json()["flagged"] == 1000
 
