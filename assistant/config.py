@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     ranker_model: Path | None = Field(
         default=None, description="Serve this trained ranker directory instead of the one <home>/ranker/ACTIVE names.")
     rerank_top_k: int = Field(default=50, ge=1, le=500, description="Retrieved candidates the ranker reorders.")
+    ranker_agent_traffic: Literal["include", "exclude"] = Field(
+        default="exclude", description="Outside agents' searches (query_attributes.traffic 'agent', logged by the "
+                                       "MCP tools) in ranker training: kept apart (exclude, counted in the report) "
+                                       "or learnt from like shoppers' (include); `train-ranker --agent-traffic`.")
     explore_share: float = Field(default=0.1, ge=0, le=1, description="At most this share of the shown slots go "
                                                                        "to new products lifted by exploration; 0: off.")
     explore_max_impressions: int = Field(default=20, ge=0, description="A product shown fewer times than this in "

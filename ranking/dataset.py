@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from retrieval.catalog import CatalogHome
 from retrieval.models import Product
@@ -32,6 +33,7 @@ from .report import ExclusionReport
 TRAIN_SHARE = 0.70
 VALIDATION_SHARE = 0.15  # the remaining 0.15 is test
 GRADES = {"click": 1, "add_to_cart": 2, "purchase": 3}
+AgentTraffic = Literal["include", "exclude"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +57,23 @@ class Split:
     test_start: datetime  # validation: validation_start <= timestamp < test_start; test: the rest
 
 
+def is_agent_traffic(query: QueryEvent) -> bool:
+    """A search an outside agent made (assistant/ucp marks its query events `traffic: agent`)."""
+    return query.query_attributes.get("traffic") == "agent"
+
+
 def load_impressions(store: EventStore, since: datetime | None = None, until: datetime | None = None,
-                     screen: bool = True, exclusions: ExclusionReport | None = None) -> list[Impression]:
+                     screen: bool = True, exclusions: ExclusionReport | None = None,
+                     agent_traffic: AgentTraffic = "exclude") -> list[Impression]:
     """Impression rows of the searches made in [since, until), oldest search first, positions in order.
 
-    With `screen` (the default), only interactions on searches this server issued, and none of the bot-like
-    patterns screening.py finds; what was left out is copied into `exclusions` when given."""
+    Agent traffic (searches marked `traffic: agent`, with every interaction on them) is kept apart: left out
+    with `agent_traffic="exclude"` (the default: agents browse differently from shoppers), learnt from like
+    shoppers' with "include". With `screen` (the default), only interactions on searches this server issued,
+    and none of the bot-like patterns screening.py finds; what was left out is copied into `exclusions` when
+    given."""
+    if agent_traffic not in ("include", "exclude"):
+        raise ValueError(f"agent_traffic: 'include' or 'exclude', not {agent_traffic!r}")
     queries: dict[str, QueryEvent] = {}
     interactions: list[InteractionEvent] = []
     for event in store.iter_events(since=since):
@@ -74,11 +87,20 @@ def load_impressions(store: EventStore, since: datetime | None = None, until: da
         elif isinstance(event, InteractionEvent) and event.query_id in queries and event.position:
             # Interactions whose search is outside the window (before `since`) are skipped with it.
             interactions.append(event)
+    agent = {query_id for query_id, query in queries.items() if is_agent_traffic(query)}
+    agent_interactions = sum(1 for event in interactions if event.query_id in agent)
+    if agent_traffic == "exclude":
+        interactions = [event for event in interactions if event.query_id not in agent]
+        queries = {query_id: query for query_id, query in queries.items() if query_id not in agent}
     if screen:
         interactions, report = screening.screen(queries, interactions, store.issued())
         if exclusions is not None:
             for name in ExclusionReport.model_fields:
                 setattr(exclusions, name, getattr(report, name))
+    if exclusions is not None:
+        exclusions.agent_traffic = agent_traffic
+        exclusions.agent_searches = len(agent)
+        exclusions.agent_interactions = agent_interactions
     shown: dict[tuple[str, int], str] = {}
     grades: dict[tuple[str, int], int] = {}
     for event in interactions:

@@ -15,11 +15,13 @@ log = logging.getLogger(__name__)
 
 
 def log_search(store: EventStore, request: SearchRequest, response: SearchResponse,
-               session_id: str | None = None, client_key: str | None = None) -> None:
+               session_id: str | None = None, client_key: str | None = None, marks: dict | None = None) -> None:
     """Record the search (with the ids shown) under `response.query_id`, as issued by this server to this
     session, user or client (`client_key`, a hash of the caller's address): the clicks training learns from
-    must refer to such a search. A storage problem is logged and never fails the search itself."""
-    attributes = request.model_dump(mode="json", exclude={"query", "user_id"}, exclude_defaults=True)
+    must refer to such a search. `marks` go into its query_attributes (an outside agent's searches carry
+    `traffic: agent`). A storage problem is logged and never fails the search itself."""
+    attributes = {**request.model_dump(mode="json", exclude={"query", "user_id"}, exclude_defaults=True),
+                  **(marks or {})}
     try:
         store.issue([QueryEvent(
             type="query", event_id=response.query_id, query_id=response.query_id, user_id=request.user_id,

@@ -6,6 +6,8 @@ card; `model_dump(by_alias=True)` gives the JSON written there (metric keys `auc
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -66,8 +68,26 @@ class ExclusionReport(BaseModel):
                                            "and why: 'user:..', 'session:..' or 'client:<address hash>'.")
     products: dict[str, int] = Field(default_factory=dict, description="The products with the most clicks, "
                                      "carts and purchases left out (at most 10).")
+    agent_traffic: Literal["include", "exclude"] = Field(
+        default="exclude", description="Searches marked as outside agents' (query_attributes.traffic 'agent', "
+                                       "assistant/ucp): left out of training (exclude) or screened and learnt "
+                                       "from like shoppers' (include).")
+    agent_searches: int = Field(default=0, description="Agent-marked query events (one per agent tool call: "
+                                "searches, views, carts) in the data window.")
+    agent_interactions: int = Field(default=0, description="Interactions on agent-marked searches in the data "
+                                    "window: left out before screening when agent_traffic is exclude.")
+
+    def agent_summary(self) -> str:
+        if self.agent_traffic == "include":
+            return (f"agent traffic: included ({self.agent_interactions} interactions, {self.agent_searches} "
+                    "agent query events; screened like shoppers')")
+        return (f"agent traffic: left out {self.agent_interactions} interactions, {self.agent_searches} agent "
+                "query events (--agent-traffic include to learn from them)")
 
     def summary(self) -> str:
+        return f"{self.screening_summary()}; {self.agent_summary()}"
+
+    def screening_summary(self) -> str:
         if not self.excluded:
             return f"screening: all {self.interactions} interactions used"
         reasons = ", ".join(f"{reason} {count}" for reason, count in self.excluded.items())

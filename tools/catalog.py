@@ -277,7 +277,7 @@ def _log(shop: Shop, request: SearchRequest, response: SearchResponse) -> str | 
     if not shop.log_searches:
         return None
     response.query_id = uuid.uuid4().hex
-    log_search(shop.events, request, response, shop.session.id)
+    log_search(shop.events, request, response, shop.session.id, marks=shop.search_marks)
     return response.query_id
 
 

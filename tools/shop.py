@@ -96,6 +96,7 @@ class Shop:
     session: ShopperSession = field(default_factory=AnonymousSession)
     today: date = field(default_factory=date.today)
     log_searches: bool = True  # the copilot's lookups are not a shopper's searches
+    search_marks: dict = field(default_factory=dict)  # added to logged searches' query_attributes (agent traffic)
 
     def product(self, product_id: str) -> Product:
         product = self.search.get_product(product_id)

@@ -100,8 +100,10 @@ class ChatService:
 
     # ------------------------------------------------------------------ chat
 
-    def turn(self, request: ChatRequest) -> ChatResponse:
-        for event in self._turn(request):
+    def turn(self, request: ChatRequest, search_marks: dict | None = None) -> ChatResponse:
+        """The whole turn; `search_marks` go into the query_attributes of the searches it logs (an outside
+        agent's turn marks them `traffic: agent`, assistant/ucp)."""
+        for event in self._turn(request, search_marks):
             if isinstance(event, DoneEvent):
                 return event.response
         raise RuntimeError("the turn ended without a response")
@@ -114,7 +116,7 @@ class ChatService:
             log.exception("chat turn failed")
             yield ErrorEvent(detail="the assistant could not answer this message; please try again")
 
-    def _turn(self, request: ChatRequest) -> Iterator[ChatEvent]:
+    def _turn(self, request: ChatRequest, search_marks: dict | None = None) -> Iterator[ChatEvent]:
         deadline = Deadline.for_turn(self.options.turn_seconds)
         session = self._session(request.session_id, request.user_id)
         # Personal details (e-mails, phones, card numbers) never reach the LLM, the session or the events.
@@ -123,7 +125,7 @@ class ChatService:
                                           use_llm=self.options.use_llm_for_intent, deadline=deadline)
         intent = parsed.intent
         yield IntentEvent(intent=intent)
-        tools = build_tools(self.shop(session))
+        tools = build_tools(self.shop(session, search_marks=search_marks))
         llm = self.llm()
         called = run_agent(llm, tools, intent, message, session, deadline) \
             if self.options.tool_calling and llm else None
@@ -154,9 +156,9 @@ class ChatService:
         session.identify(user_id)
         return session
 
-    def shop(self, session: Session, log_searches: bool = True) -> Shop:
+    def shop(self, session: Session, log_searches: bool = True, search_marks: dict | None = None) -> Shop:
         return Shop(search=self.search, policies=self.policies, events=self.events, session=session,
-                    today=self.today(), log_searches=log_searches)
+                    today=self.today(), log_searches=log_searches, search_marks=dict(search_marks or {}))
 
     def route_context(self, tools, session: Session) -> RouteContext:
         return RouteContext(tools_by_name(tools), session, self.options.results)

@@ -42,6 +42,10 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-steps", type=int, metavar="N",
                         help="text-tower fine-tuning steps (default: one pass over the click pairs, at most 300)")
     parser.add_argument("--max-epochs", type=int, default=40, help="head epochs before early stopping (default 40)")
+    parser.add_argument("--agent-traffic", choices=("include", "exclude"),
+                        help="outside agents' searches (MCP, marked traffic=agent): exclude keeps them out of training "
+                             "and counts them in the report; include learns from them like shoppers' (default: "
+                             "SHOPASSIST_RANKER_AGENT_TRAFFIC, exclude)")
 
 
 def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
@@ -51,7 +55,7 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
     from ..intent import query_parser
 
     distributed.init_from_environment()
-    split, rows, products, screening = _load(settings, args.since)
+    split, rows, products, screening = _load(settings, args.since, _agent_traffic(args, settings))
     parse_query = query_parser(products.values())
     init_from = None if args.from_scratch else (args.init_from or active_model(settings.ranker_dir))
     trained = _train(args, split, products, parse_query, init_from)
@@ -60,6 +64,7 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     out = args.out or settings.ranker_dir / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     window = {"since": args.since.isoformat() if args.since else None, "source": _redacted(settings),
+              "agent_traffic": screening.agent_traffic,
               "initialised_from": str(init_from) if init_from else "packaged MiniLM (from scratch)"}
     save_ranker(trained, out, rows, products, parse_query, window, settings.models_dir)
     if not args.no_activate:
@@ -72,14 +77,18 @@ def cmd_train_ranker(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval_ranker(args: argparse.Namespace, settings: Settings) -> int:
     from ..intent import query_parser
 
-    split, _, products, screening = _load(settings, args.since)
+    split, _, products, screening = _load(settings, args.since, _agent_traffic(args, settings))
     report = _train(args, split, products, query_parser(products.values()), None).report
     report.screening = screening
     print(json.dumps(report.model_dump(by_alias=True), indent=2) if args.json else _table(report))
     return 0
 
 
-def _load(settings: Settings, since):
+def _agent_traffic(args: argparse.Namespace, settings: Settings) -> str:
+    return args.agent_traffic or settings.ranker_agent_traffic
+
+
+def _load(settings: Settings, since, agent_traffic: str = "exclude"):
     from ranking.dataset import load_impressions, load_products, split_by_time
     from ranking.report import ExclusionReport
 
@@ -88,7 +97,7 @@ def _load(settings: Settings, since):
     services = Services(settings)
     screening = ExclusionReport()  # what the event screening leaves out (ranking/screening.py)
     try:
-        rows = load_impressions(services.events, since=since, exclusions=screening)
+        rows = load_impressions(services.events, since=since, exclusions=screening, agent_traffic=agent_traffic)
         products = load_products(services.catalog_home)
     finally:
         services.close()
@@ -111,7 +120,8 @@ def _table(report: TrainingReport) -> str:
              f"{'model':<12}{'AUC':>8}{'logloss':>9}{'NDCG@10':>9}"]
     for name, m in report.models.items():
         lines.append(f"{name:<12}{m.auc:>8.4f}{m.logloss:>9.4f}{m.ndcg_at_10:>9.4f}")
-    lines.append(report.screening.summary())
+    lines.append(report.screening.screening_summary())
+    lines.append(report.screening.agent_summary())
     return "\n".join(lines)
 
 

@@ -17,7 +17,11 @@ cart id is a session id: a 192-bit secret only the server issues, and a cart too
 id it is given. Checkout is a hand-off: every cart carries `continue_url` into the store.
 
 Every call is logged as UBI events with the agent as the client (`client_id` "agent:<the agent profile's
-host>", `query_attributes.traffic` "agent"), so agent traffic is visible and can be kept apart in training.
+host>", `query_attributes.traffic` "agent"), so agent traffic is visible and can be kept apart in training
+(`shopassist train-ranker` leaves it out unless `--agent-traffic include`). A search is logged as the shoppers'
+are: a query event the server issued, and an impression for each product on the page; a product the same agent
+then opens (`get_product`, `lookup_catalog`) or puts in a cart is a click or an add-to-cart on the search that
+showed it (`RecentShown`, in this process), so agent traffic has the shape the ranker learns from.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -34,6 +40,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from ranking.events import InteractionEvent, QueryEvent
+from ranking.screening import client_key
 from retrieval.models import Product, SearchRequest
 from tools import Shop
 from tools.catalog import SearchProductsArgs, search_products
@@ -77,6 +84,33 @@ class AgentCaller:
         host = urlsplit(self.profile).hostname if self.profile else None
         return f"agent:{host or 'unknown'}"[:256]
 
+    @property
+    def actor(self) -> str:
+        """Who the agent is for attributing its actions to its searches: its client, address and MCP session."""
+        return f"{self.client_id}|{self.address or ''}|{self.session or ''}"
+
+
+class RecentShown:
+    """Where each agent last saw each product: (agent actor, product id) -> (query_id, position, session_id) of
+    the search page that showed it; the oldest entries go first beyond `size`."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._seen: OrderedDict[tuple[str, str], tuple[str, int, str | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, actor: str, query_id: str, product_ids: list[str], session_id: str | None) -> None:
+        with self._lock:
+            for position, product_id in enumerate(product_ids, start=1):
+                self._seen.pop((actor, product_id), None)
+                self._seen[(actor, product_id)] = (query_id, position, session_id)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+    def find(self, actor: str, product_id: str) -> tuple[str, int, str | None] | None:
+        with self._lock:
+            return self._seen.get((actor, product_id))
+
 
 @dataclass
 class Tool:
@@ -92,6 +126,7 @@ class AgentStore:
 
     services: Any
     base_url: str | None = None  # None: settings.base_url (the HTTP server passes the address agents used)
+    recent: RecentShown = field(default_factory=RecentShown)  # shared by the stores of one server
     tools: dict[str, Tool] = field(init=False)
     _store_currency: str | None = field(init=False, default=None)
 
@@ -184,7 +219,7 @@ class AgentStore:
         pagination: dict = {"has_next_page": bool(more and len(seen_now) < MAX_SEEN)}
         if pagination["has_next_page"]:
             pagination["cursor"] = _encode_cursor(seen_now)
-        query_id = self._log_query(caller, "search_catalog", query, shown, {
+        query_id = self._log_search(caller, query, shown, {
             "categories": categories, "brand": brands, "available": available,
             "min_price": price.get("min"), "max_price": price.get("max"), "page": len(seen) // max(page, 1) + 1})
         body = {"ucp": envelope(SEARCH), "products": [ucp_product(p, self.base()) for p in shown],
@@ -380,7 +415,8 @@ class AgentStore:
         except ValidationError as exc:
             raise InvalidArguments([(".".join(map(str, e["loc"])) or "message", e["msg"])
                                     for e in exc.errors()]) from None
-        response = self.services.chat.turn(request)
+        response = self.services.chat.turn(request, search_marks={
+            "traffic": "agent", "tool": "ask_shop_assistant", "agent_client": caller.client_id})
         self._log_query(caller, "ask_shop_assistant", message, [], {"reply_products": len(response.products)},
                         response.session_id, hit_ids=[card.id for card in response.products])
         body: dict = {
@@ -412,9 +448,26 @@ class AgentStore:
             self._store_currency = currency_code(hits[0].currency) if hits else "USD"
         return self._store_currency
 
+    def _log_search(self, caller: AgentCaller, text: str, products: list[Product], attributes: dict) -> str | None:
+        """A search as the shoppers' are logged: a query event the server issued (to the agent's address, or to
+        the agent when the transport has none), and an impression per product shown; then remembered, so what
+        the agent does next with a product counts for this search."""
+        query_id = self._log_query(caller, "search_catalog", text, products, attributes, issue=True)
+        if query_id is None:
+            return None
+        ids = [p.id for p in products]
+        now = datetime.now(timezone.utc)
+        self._store([InteractionEvent(type="interaction", event_id=uuid.uuid4().hex, action_name="impression",
+                                      query_id=query_id, object_id=pid, position=rank, client_id=caller.client_id,
+                                      session_id=caller.session, timestamp=now)
+                     for rank, pid in enumerate(ids, start=1)])
+        self.recent.remember(caller.actor, query_id, ids, caller.session)
+        return query_id
+
     def _log_query(self, caller: AgentCaller, tool: str, text: str, products: list[Product],
-                   attributes: dict, session_id: str | None = None, hit_ids: list[str] | None = None) -> str | None:
-        """One UBI query event per tool call, marked as agent traffic."""
+                   attributes: dict, session_id: str | None = None, hit_ids: list[str] | None = None,
+                   issue: bool = False) -> str | None:
+        """One UBI query event per tool call, marked as agent traffic (`issue`: as a search this server ran)."""
         query_id = uuid.uuid4().hex
         event = QueryEvent(
             type="query", event_id=query_id, query_id=query_id, client_id=caller.client_id,
@@ -423,24 +476,39 @@ class AgentStore:
                               "agent_profile": caller.profile,
                               **{k: v for k, v in attributes.items() if v not in (None, [], "")}},
             query_response_hit_ids=hit_ids if hit_ids is not None else [p.id for p in products])
+        if issue:
+            try:
+                self.services.events.issue([event], client_key=client_key(caller.address) or caller.client_id)
+                return query_id
+            except Exception:  # noqa: BLE001 - logging never fails the agent's call
+                log.warning("could not log the agent's search", exc_info=True)
+                return None
         return query_id if self._store([event]) else None
 
     def _log_views(self, caller: AgentCaller, tool: str, product_ids: list[str]) -> None:
         query_id = self._log_query(caller, tool, " ".join(product_ids)[:1000], [], {}, hit_ids=product_ids)
-        now = datetime.now(timezone.utc)
-        self._store([InteractionEvent(type="interaction", event_id=uuid.uuid4().hex, action_name="click",
-                                      query_id=query_id, object_id=pid, position=rank, client_id=caller.client_id,
-                                      session_id=caller.session, timestamp=now)
-                     for rank, pid in enumerate(product_ids, start=1)])
+        self._log_actions(caller, "click", query_id, product_ids, caller.session)
 
     def _log_cart(self, caller: AgentCaller, tool: str, session: Session, lines: list[tuple[str, int]]) -> None:
         ids = [line.product_id for line in session.cart.lines]
         query_id = self._log_query(caller, tool, "", [], {"cart": True, "lines": len(lines)}, session.id, ids)
+        self._log_actions(caller, "add_to_cart", query_id, ids, session.id)
+
+    def _log_actions(self, caller: AgentCaller, action: str, query_id: str | None, product_ids: list[str],
+                     session_id: str | None) -> None:
+        """`action` on each product: on the agent's search that showed it when there is one (a click or cart the
+        ranker can learn from), else on this call's own query event (visible, not a search's outcome)."""
         now = datetime.now(timezone.utc)
-        self._store([InteractionEvent(type="interaction", event_id=uuid.uuid4().hex, action_name="add_to_cart",
-                                      query_id=query_id, object_id=pid, position=rank, client_id=caller.client_id,
-                                      session_id=session.id, timestamp=now)
-                     for rank, pid in enumerate(ids, start=1)])
+        events = []
+        for rank, pid in enumerate(product_ids, start=1):
+            shown = self.recent.find(caller.actor, pid)
+            target, position, session = shown if shown else (query_id, rank, session_id)
+            if target is None:
+                continue  # this call's query event could not be stored
+            events.append(InteractionEvent(type="interaction", event_id=uuid.uuid4().hex, action_name=action,
+                                           query_id=target, object_id=pid, position=position,
+                                           client_id=caller.client_id, session_id=session, timestamp=now))
+        self._store(events)
 
     def _store(self, events: list) -> bool:
         if not events:

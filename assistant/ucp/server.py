@@ -26,7 +26,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 
 from ..config import Settings
-from .commerce import AgentCaller, AgentStore, InvalidArguments
+from .commerce import AgentCaller, AgentStore, InvalidArguments, RecentShown
 from .validation import VERSION
 
 log = logging.getLogger(__name__)
@@ -109,10 +109,12 @@ def mount(app, settings: Settings) -> None:
     """Serve the MCP endpoint at /ucp/mcp on `app` (a FastAPI app whose lifespan puts `services` on its state):
     stateless streamable HTTP, JSON responses; the session manager runs inside the app's lifespan."""
 
+    recent = RecentShown()  # what each agent's searches showed, across its (stateless) calls
+
     def store_for(ctx) -> AgentStore:
         request = getattr(ctx, "request", None)
         base = settings.public_url or (str(request.base_url) if request is not None else None)
-        return AgentStore(app.state.services, base_url=base)
+        return AgentStore(app.state.services, base_url=base, recent=recent)
 
     server = build_server(store_for, transport="mcp-http")
     manager = StreamableHTTPSessionManager(app=server, stateless=True, json_response=True,
