@@ -38,7 +38,7 @@ def outdoor_settings(home: Path, **extra) -> Settings:
     (home / "policies" / "returns.md").write_text(RETURNS, encoding="utf-8")
     return Settings(home=home, llm="none", llm_url=None, chat_composer="template",
                     database_url=f"sqlite:///{home / 'shop.db'}", policies_dir=home / "policies",
-                    rate_limiting=False, **extra)
+                    **{"rate_limiting": False, **extra})
 
 
 @pytest.fixture(scope="module")
@@ -261,9 +261,13 @@ def test_the_assistant_answers_a_whole_turn_for_agents(server_url, shop):
 
 
 def test_every_call_is_logged_as_agent_traffic(server_url, shop):
+    from ranking.events import InteractionEvent
+
     async def session():
         async with Client(f"{server_url}/ucp/mcp") as client:
             await client.call_tool("search_catalog", {"meta": AGENT, "catalog": {"query": "camp stove"}})
+        async with Client(f"{server_url}/ucp/mcp") as client:  # a later, separate connection of the same agent
+            await client.call_tool("get_product", {"meta": AGENT, "catalog": {"id": "OUT-109"}})
 
     run(session)
     events = [e for e in shop.events.iter_events() if isinstance(e, QueryEvent)
@@ -272,6 +276,15 @@ def test_every_call_is_logged_as_agent_traffic(server_url, shop):
     assert events[-1].query_attributes["traffic"] == "agent"
     assert events[-1].query_attributes["agent_profile"] == AGENT["ucp-agent"]["profile"]
     assert "OUT-109" in events[-1].query_response_hit_ids
+    # Logged as a search the server ran, with its impressions; the product opened next is a click on it.
+    search = events[-1]
+    assert search.query_id in shop.events.issued([search.query_id])
+    on_search = [e for e in shop.events.iter_events()
+                 if isinstance(e, InteractionEvent) and e.query_id == search.query_id]
+    position = search.query_response_hit_ids.index("OUT-109") + 1
+    assert [(e.action_name, e.object_id, e.position) for e in on_search if e.action_name != "impression"] == [
+        ("click", "OUT-109", position)]
+    assert len([e for e in on_search if e.action_name == "impression"]) == len(search.query_response_hit_ids)
 
 
 def test_switched_off_the_agent_door_is_not_there(shop, tmp_path):
@@ -313,3 +326,94 @@ def test_shopassist_mcp_over_stdio(shop):
     valid("shopping/cart.json", cart)
     assert cart["continue_url"] == f"https://shop.example/demo/checkout?cart={cart['id']}"
     assert error.code == -32602 and error.message.startswith("id")
+
+
+# ---------------------------------------------------------------------- the agent door's own limits
+
+MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+def rpc(method: str, params: dict | None = None) -> dict:
+    return {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}
+
+
+def test_the_agent_door_has_its_own_rate_limit(shop, tmp_path):
+    from fastapi.testclient import TestClient
+
+    settings = outdoor_settings(tmp_path, rate_limiting=True, rate_limits={"agents": 3, "search": 100})
+    with TestClient(create_app(settings, retriever=shop.retriever), base_url="http://127.0.0.1:8000",
+                    client=("203.0.113.9", 40000)) as client:
+        answers = [client.post("/ucp/mcp", json=rpc("tools/list"), headers=MCP_HEADERS) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert "search_catalog" in json.dumps(answers[0].json())
+        refused = answers[-1]
+        assert 1 <= int(refused.headers["retry-after"]) <= 20  # 3 a minute: one back every 20 s
+        assert refused.json()["errors"][0]["field"] == "rate_limit" and "agents" in refused.json()["detail"]
+        # The shoppers' doors keep their own allowance.
+        assert client.post("/v1/search", json={"query": "boots", "k": 1}).status_code == 200
+
+
+def test_ask_shop_assistant_waits_for_a_chat_slot_like_v1_chat(shop, tmp_path, monkeypatch):
+    """One chat turn in flight with chat_concurrency 1: an agent's ask_shop_assistant waits at the same gate and
+    gets a 503 with Retry-After; once the slot is free it runs ChatService.turn, the turn (and deadline) of
+    /v1/chat."""
+    from fastapi.testclient import TestClient
+
+    from assistant.chat.service import ChatService
+
+    settings = outdoor_settings(tmp_path, chat_concurrency=1, chat_queue_seconds=0.5)
+    release, entered, turns = threading.Event(), threading.Event(), []
+    real_turn = ChatService.turn
+
+    def held_turn(self, request, search_marks=None):
+        turns.append(search_marks)
+        if request.message == "hold":
+            entered.set()
+            assert release.wait(30)
+        return real_turn(self, request, search_marks)
+
+    monkeypatch.setattr(ChatService, "turn", held_turn)
+    ask = rpc("tools/call", {"name": "ask_shop_assistant", "arguments": {"message": "camp stove"}})
+    with TestClient(create_app(settings, retriever=shop.retriever), base_url="http://127.0.0.1:8000") as client:
+        holder = threading.Thread(target=client.post, args=("/v1/chat",), kwargs={"json": {"message": "hold"}})
+        holder.start()
+        try:
+            assert entered.wait(30)
+            busy = client.post("/ucp/mcp", json=ask, headers=MCP_HEADERS)
+        finally:
+            release.set()
+            holder.join(30)
+        assert busy.status_code == 503 and int(busy.headers["retry-after"]) >= 1
+        assert turns == [None]  # the agent's turn never started
+        answered = client.post("/ucp/mcp", json=ask, headers=MCP_HEADERS)
+    assert answered.status_code == 200 and answered.json()["result"]["structuredContent"]["reply"]
+    assert turns[-1]["traffic"] == "agent"  # its searches are logged as agent traffic
+
+
+def test_cart_tools_never_touch_another_sessions_cart(server_url, shop):
+    """Two agents' carts and a shopper's chat cart: each tool opens only the cart whose id it is given; an id
+    the server did not issue opens none, and creating a cart never reuses an existing one."""
+    shopper = httpx.post(f"{server_url}/v1/chat", json={"message": "camp stove"}).json()
+    httpx.post(f"{server_url}/v1/sessions/{shopper['session_id']}/cart", json={"product_id": "OUT-109"})
+
+    async def session():
+        async with Client(f"{server_url}/ucp/mcp") as client:
+            call = client.call_tool
+            one = (await call("create_cart", {"cart": {"line_items": [{"item": {"id": "OUT-108"}, "quantity": 1}]}}))
+            two = (await call("create_cart", {"cart": {"line_items": [{"item": {"id": "OUT-101"}, "quantity": 1}]}}))
+            one, two = one.structured_content, two.structured_content
+            await call("update_cart", {"id": one["id"], "cart": {"line_items": [
+                {"item": {"id": "OUT-112"}, "quantity": 4}]}})
+            await call("cancel_cart", {"id": one["id"]})
+            forged = (await call("update_cart", {"id": two["id"][:-1] + ("A" if two["id"][-1] != "A" else "B"),
+                                                 "cart": {"line_items": [{"item": {"id": "OUT-110"},
+                                                                          "quantity": 1}]}})).structured_content
+            after = (await call("get_cart", {"id": two["id"]})).structured_content
+            return one, two, forged, after
+
+    one, two, forged, after = run(session)
+    assert one["id"] != two["id"] and shopper["session_id"] not in (one["id"], two["id"])
+    assert forged["messages"][0]["code"] == "not_found"
+    assert after["line_items"] == two["line_items"]  # untouched by the other cart's update and cancel
+    cart = httpx.get(f"{server_url}/v1/sessions/{shopper['session_id']}/cart").json()
+    assert [(line["product_id"], line["quantity"]) for line in cart["lines"]] == [("OUT-109", 1)]
