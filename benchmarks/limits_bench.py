@@ -7,7 +7,8 @@
     .venv/bin/python benchmarks/limits_bench.py load [--home DIR] [--shoppers 16 64] [--seconds 60]
         N shoppers at once, each from its own address (X-Forwarded-For, which uvicorn trusts from 127.0.0.1),
         each looping search -> chat turn -> event with no pause, with rate limiting on and off (template
-        replies, no LLM): requests, answers by status, errors (5xx or no answer), p50/p95 latency.
+        replies, no LLM): requests, answers by status, errors (5xx or no answer), p50/p95 latency of the
+        answered (200) requests, overall and per route, and the machine's 1-minute load average at the end.
 
 `--json FILE` writes the figures. The demo store is built in --home when missing.
 """
@@ -110,7 +111,7 @@ def hung(home: Path, turns: int) -> dict:
     return figures
 
 
-def shopper(url: str, address: str, until: float, latencies: list, statuses: Counter, lock: threading.Lock) -> None:
+def shopper(url: str, address: str, until: float, latencies: dict, statuses: Counter, lock: threading.Lock) -> None:
     rng = random.Random(address)
     headers = {"x-forwarded-for": address}
     with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
@@ -133,7 +134,11 @@ def shopper(url: str, address: str, until: float, latencies: list, statuses: Cou
                 with lock:
                     statuses[status] += 1
                     if status == 200 or status == 207:
-                        latencies.append(time.perf_counter() - started)
+                        latencies.setdefault(path, []).append(time.perf_counter() - started)
+
+
+def p95_ms(times: list[float]) -> int | None:
+    return round(statistics.quantiles(times, n=20)[18] * 1000) if len(times) >= 20 else None
 
 
 def load(home: Path, crowds: list[int], seconds: float) -> list[dict]:
@@ -141,24 +146,28 @@ def load(home: Path, crowds: list[int], seconds: float) -> list[dict]:
     for limiting in (True, False):
         with Server(home, SHOPASSIST_LLM="none", SHOPASSIST_RATE_LIMITING=str(limiting).lower()) as server:
             for shoppers in crowds:
-                latencies: list[float] = []
+                by_path: dict[str, list[float]] = {}
                 statuses: Counter = Counter()
                 lock = threading.Lock()
                 until = time.monotonic() + seconds
                 threads = [threading.Thread(target=shopper, args=(server.url, f"10.1.{i // 250}.{i % 250 + 1}", until,
-                                                                  latencies, statuses, lock))
+                                                                  by_path, statuses, lock))
                            for i in range(shoppers)]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
                     thread.join()
+                load_1m = round(os.getloadavg()[0], 2)  # the machine's load over the run's last minute
+                latencies = [t for times in by_path.values() for t in times]
                 total = sum(statuses.values())
                 errors = sum(n for s, n in statuses.items() if s == "no answer" or (isinstance(s, int) and s >= 500))
                 quantiles = statistics.quantiles(latencies, n=20) if len(latencies) >= 20 else [float("nan")] * 19
                 row = {"rate_limiting": limiting, "shoppers": shoppers, "seconds": seconds, "requests": total,
                        "per_second": round(total / seconds, 1), "statuses": {str(k): v for k, v in statuses.items()},
                        "errors": errors, "p50_ms": round(statistics.median(latencies) * 1000) if latencies else None,
-                       "p95_ms": round(quantiles[18] * 1000) if latencies else None}
+                       "p95_ms": round(quantiles[18] * 1000) if latencies else None,
+                       "p95_ms_by_route": {path: p95_ms(times) for path, times in sorted(by_path.items())},
+                       "load_1m": load_1m}
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     return rows
