@@ -417,3 +417,19 @@ def test_cart_tools_never_touch_another_sessions_cart(server_url, shop):
     assert after["line_items"] == two["line_items"]  # untouched by the other cart's update and cancel
     cart = httpx.get(f"{server_url}/v1/sessions/{shopper['session_id']}/cart").json()
     assert [(line["product_id"], line["quantity"]) for line in cart["lines"]] == [("OUT-109", 1)]
+
+
+def test_the_readme_mcp_example_runs_as_written(server_url):
+    """README's "Agents" snippet, run against the test server (only the address changed)."""
+    import contextlib
+    import io
+    import re
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    agents = readme[readme.index("## Agents"):]
+    code = re.search(r"```python\n(.*?)```", agents, re.S).group(1)
+    assert "http://127.0.0.1:8000/ucp/mcp" in code and "continue_url" in code
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code.replace("http://127.0.0.1:8000", server_url), "README.md", "exec"), {})  # noqa: S102
+    assert f"{server_url}/demo/checkout?cart=" in printed.getvalue()
