@@ -146,6 +146,10 @@ class Settings(BaseSettings):
     rate_limit_role_factors: dict[str, float] = Field(
         default_factory=lambda: {"staff": 5.0, "admin": 10.0},
         description="A staff or admin key's limits are the door's times this (keys are counted per key).")
+    rate_limit_key_factors: dict[str, float] = Field(
+        default_factory=dict,
+        description="One staff or admin key's factor instead of its role's, by key id (the visible prefix "
+                    "`shopassist keys list` shows, e.g. {\"sa_admin_Xy12Ab9Q\": 50}). JSON.")
     max_body_bytes: dict[str, int] = Field(
         default_factory=lambda: {"chat": 65_536, "search": 65_536, "cart": 65_536, "read": 65_536,
                                  "pages": 65_536, "agents": 65_536, "copilot": 524_288, "events": 524_288,

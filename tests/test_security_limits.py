@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.api.limits import RateLimiter, door_of
 from assistant.config import Settings
+from assistant.keys import open_key_store
 from assistant.llm.guard import CircuitBreaker
 from retrieval.catalog import CatalogHome, collection_name
 from retrieval.search import Retriever
@@ -103,6 +104,22 @@ def test_the_bucket_refills_at_the_doors_rate_and_keys_get_their_roles_allowance
     assert door_of("POST", "/v1/intent") == "search" and door_of("PUT", "/v1/policies") == "admin"
 
 
+def test_one_key_can_get_its_own_allowance(demo_settings, demo_retriever, tmp_path):
+    limiter = RateLimiter({"search": 60}, {"staff": 2.0}, key_factors={"sa_staff_Busy0001": 0.5})
+    assert sum(limiter.hit("key:sa_staff_Busy0001", "search", "staff").allowed for _ in range(40)) == 30
+    assert sum(limiter.hit("key:sa_staff_Other001", "search", "staff").allowed for _ in range(130)) == 120
+    keys = open_key_store(f"sqlite:///{tmp_path / 'chat.db'}")  # the database app_client's app uses
+    busy, other = keys.create("staff"), keys.create("staff")
+    keys.close()
+    with app_client(demo_settings, demo_retriever, tmp_path, rate_limits={"read": 2},
+                    rate_limit_key_factors={busy.record.id: 2.0}) as client:
+        def answered(key) -> int:
+            return [client.get("/v1/intent/schema", headers={"authorization": f"Bearer {key.key}"}).status_code
+                    for _ in range(12)].count(200)
+
+        assert (answered(busy), answered(other)) == (4, 10)  # its own 2 x 2; the staff role's 2 x 5
+
+
 # ---------------------------------------------------------------------------------------------- body sizes
 
 def test_a_30_mb_event_is_refused_before_it_is_parsed(demo_settings, demo_retriever, tmp_path):
@@ -137,8 +154,11 @@ def test_a_600_character_message_is_answered_not_a_500(demo_settings, demo_retri
         chat = client.post("/v1/chat", json={"message": message})
         assert chat.status_code == 200, chat.text
         assert chat.json()["reply"]
-        copilot = client.post("/v1/copilot/suggest", json={"conversation": [{"role": "customer", "text": message}]})
-        assert copilot.status_code in (200, 401, 403), copilot.text  # 401/403: the staff door, not a crash
+        staff = {"authorization": f"Bearer {client.app.state.services.keys.create('staff').key}"}
+        copilot = client.post("/v1/copilot/suggest", json={"conversation": [{"role": "customer", "text": message}]},
+                              headers=staff)
+        assert copilot.status_code == 200, copilot.text
+        assert copilot.json()["reply"]
         policy = client.post("/v1/chat", json={"message": ("can I return shoes I wore once? " * 40)[:1500]})
         assert policy.status_code == 200, policy.text
 

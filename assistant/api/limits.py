@@ -12,9 +12,10 @@ the proxy's unless the server trusts its `X-Forwarded-For` (uvicorn's `--forward
 `shopassist serve` leaves at its default, 127.0.0.1).
 
 Limits are token buckets: a client may spend a whole minute's allowance at once, then gets it back at the
-door's rate; `rate_limits` (per door, requests a minute) and `rate_limit_role_factors` (staff and admin keys
-get more) in Settings. The counts live in this process: with `uvicorn --workers N` each worker counts on its
-own (a client gets up to N times the limit); one process, as `shopassist serve` runs, counts exactly.
+door's rate; `rate_limits` (per door, requests a minute), `rate_limit_role_factors` (staff and admin keys
+get more) and `rate_limit_key_factors` (one staff or admin key's own factor, by key id) in Settings. The
+counts live in this process: with `uvicorn --workers N` each worker counts on its own (a client gets up to N
+times the limit); one process, as `shopassist serve` runs, counts exactly.
 
 Chat turns in flight: at most `chat_concurrency` chat and copilot requests are answered at once (more wait up
 to `chat_queue_seconds`, then 503 with Retry-After). A turn holds a request thread while it waits on the LLM;
@@ -85,20 +86,25 @@ class RateLimiter:
     """Token buckets per (client, door), in this process."""
 
     def __init__(self, limits: dict[str, int], role_factors: dict[str, float] | None = None,
-                 clock: Clock = time.monotonic, max_clients: int = MAX_CLIENTS):
+                 clock: Clock = time.monotonic, max_clients: int = MAX_CLIENTS,
+                 key_factors: dict[str, float] | None = None):
         self.limits = dict(limits)
         self.role_factors = dict(role_factors or {})
+        self.key_factors = dict(key_factors or {})  # by key id ("sa_staff_Xy12Ab9Q"): over its role's factor
         self._clock = clock
         self._max_clients = max_clients
         self._buckets: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()  # -> (tokens, at)
         self._lock = threading.Lock()
 
-    def limit(self, door: str, role: str | None) -> int:
+    def limit(self, door: str, role: str | None, client: str = "") -> int:
         base = self.limits.get(door, 0)
-        return int(base * self.role_factors.get(role or "", 1.0)) if base > 0 else 0
+        factor = self.role_factors.get(role or "", 1.0)
+        if client.startswith("key:"):
+            factor = self.key_factors.get(client[4:], factor)
+        return int(base * factor) if base > 0 else 0
 
     def hit(self, client: str, door: str, role: str | None = None) -> Decision:
-        limit = self.limit(door, role)
+        limit = self.limit(door, role, client)
         if limit <= 0:
             return Decision(True, 0)  # 0 (or absent): this door is not limited
         rate = limit / 60.0
@@ -268,7 +274,8 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
     request never waits for a turn slot)."""
     app.add_middleware(ChatGate, doors=("chat", "copilot", "agents"), size=settings.chat_concurrency,
                        wait=settings.chat_queue_seconds)
-    limiter = RateLimiter(settings.rate_limits, settings.rate_limit_role_factors) if settings.rate_limiting else None
+    limiter = RateLimiter(settings.rate_limits, settings.rate_limit_role_factors,
+                          key_factors=settings.rate_limit_key_factors) if settings.rate_limiting else None
     app.add_middleware(LimitsMiddleware, limiter=limiter, identify=ClientIdentity(lambda: _key_check(app)),
                        body_limits=settings.max_body_bytes)
 
