@@ -140,6 +140,24 @@ def test_the_api_says_how_many_accepted_events_were_flagged(tmp_path):
         assert response.json()["accepted"] == 1000 and response.json()["flagged"] == 1000
 
 
+def test_an_imported_log_is_stored_and_counted_as_flagged(tmp_path, monkeypatch, capsys):
+    import json
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("SHOPASSIST_HOME", str(tmp_path / "home"))
+    source = tmp_path / "log.ndjson"
+    lines = [{"type": "query", "query_id": "imp-1", "user_query": "lamp", "client_id": "c-1",
+              "timestamp": START.isoformat()},
+             *({"type": "interaction", "action_name": action, "query_id": "imp-1", "object_id": "P1", "position": 1,
+                "client_id": "c-1", "timestamp": (START + timedelta(seconds=n)).isoformat()}
+               for n, action in enumerate(["impression", "click"], start=1))]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert main(["events", "import", str(source)]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (summary["accepted"], summary["flagged"]) == (3, 2)  # its searches were not issued here
+
+
 # ---------------------------------------------------------------- the poisoning experiment, small
 
 

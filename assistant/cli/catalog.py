@@ -157,7 +157,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"skipped line {error.line}: {error.reason}", file=sys.stderr)
     if len(report.errors) > 20:
         print(f"... and {len(report.errors) - 20} more skipped rows (see --json)", file=sys.stderr)
+    for warning in report.warnings[:20]:
+        print(f"line {warning.line}: {warning.field} {warning.reason}", file=sys.stderr)
+    if len(report.warnings) > 20:
+        print(f"... and {len(report.warnings) - 20} more dropped values (see --json)", file=sys.stderr)
     summary = f"ingested {report.ingested}, updated {report.updated}, skipped {report.skipped}"
+    if report.warnings:
+        summary += f"; dropped {len(report.warnings)} unsafe values (kept the products)"
     if report.enrichment is not None and report.enrichment.derived:
         derived = ", ".join(f"{name} {count}" for name, count in report.enrichment.derived.items() if count)
         summary += f"; derived from the products' own text: {derived or 'nothing'}"

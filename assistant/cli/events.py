@@ -38,6 +38,7 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
     """Bad lines go to stderr with their line numbers; every valid line is stored (1000 per transaction).
     The last stdout line is the JSON summary, `rejected` holding {"index": LINE, "field", "message"}."""
     from ranking.events import EventsReport, Rejection, validate_events
+    from ranking.screening import flagged
 
     from ..services import Services
 
@@ -55,6 +56,8 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
             added = store.add(events)
             report.accepted += added.accepted
             report.duplicates += added.duplicates
+            # Interactions on searches this server did not issue: stored, and never learnt from.
+            report.flagged += flagged(events, store.issued(e.query_id for e in events if e.type == "interaction"))
 
     try:
         with open(args.path, encoding="utf-8") as handle:
