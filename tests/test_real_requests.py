@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from assistant.intent import real_requests
-from assistant.intent.evaluation import (DEFAULT_SET, FIELDS, REAL_FIELDS, REAL_SET, load_examples, main,
+from assistant.intent.evaluation import (DEFAULT_SET, FIELDS, IntentExample, REAL_FIELDS, REAL_SET, load_examples, main,
                                          scored_fields, select_split)
 from retrieval.intent import Intent
 
@@ -68,3 +68,19 @@ def test_the_labelled_file_is_the_seeded_sample():
     if not (real_requests.SHARED_DATA / "webshop_human_goals.json").exists():
         pytest.skip(f"external data not present: {real_requests.SHARED_DATA} (see ../shared/data/README.md)")
     assert real_requests.check() == []
+
+
+def test_the_training_requests_are_their_seeded_sample_and_never_evaluation_rows():
+    """The labelled training file (data/real_requests_train.jsonl) is the `sample-train` draw, disjoint from the
+    evaluation set and from intent_eval.jsonl; `train-intent` reads it, never the test split."""
+    rows = [json.loads(line) for line in real_requests.TRAIN_SET.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    assert len(rows) == real_requests.TRAIN_COUNT and {row["split"] for row in rows} == {"train"}
+    for row in rows:
+        IntentExample.model_validate({"text": row["text"], "expected": row["expected"]})
+    evaluation = {real_requests.normalise(json.loads(line)["text"]) for path in
+                  (real_requests.REAL_SET, real_requests.EXISTING_SET)
+                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert not evaluation & {real_requests.normalise(row["text"]) for row in rows}
+    if (real_requests.SHARED_DATA / "webshop_human_goals.json").exists():
+        assert [row["text"] for row in rows] == [row["text"] for row in real_requests.sample_train()]
