@@ -195,6 +195,21 @@ def test_public_keys_need_origins_and_origins_are_normalized(keys):
     assert keys.create("public", ["https://Shop.Example/"]).record.origins == [SHOP]
 
 
+def test_the_demo_prints_a_fresh_staff_key_and_revokes_the_last_one(tmp_path):
+    """`make run` (`shopassist demo`) prints a staff key for the Copilot: there is no key-less mode."""
+    from assistant.cli.keys import demo_staff_key
+    from assistant.config import Settings
+
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'demo.db'}")
+    first, second = demo_staff_key(settings), demo_staff_key(settings)
+    store = open_key_store(settings.events_database_url)
+    try:
+        assert store.check(first) is None and store.check(second).role == "staff"
+        assert [record.role for record in store.list()] == ["staff"]  # only the running demo's key works
+    finally:
+        store.close()
+
+
 def test_keys_cli_creates_lists_and_revokes(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SHOPASSIST_HOME", str(tmp_path))
     monkeypatch.setenv("SHOPASSIST_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
