@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -20,6 +16,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from servers import serve
 
 from assistant.keys import open_key_store
 from ranking.event_store import open_event_store
@@ -38,39 +35,15 @@ CONVERSATION = ("Customer: Hi, I need a waterproof tent for 4 people, under $300
 def server(demo_settings, tmp_path_factory):
     """`shopassist serve` on the demo store; events (and sessions) go to a database of its own."""
     tmp = tmp_path_factory.mktemp("browser-server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     database_url = f"sqlite:///{tmp / 'shopassist.db'}"
     # Template replies: the browser tests are about the front doors, and must not wait on a CPU LLM.
-    env = {**os.environ, "SHOPASSIST_HOME": str(demo_settings.home), "SHOPASSIST_PORT": str(port),
-           "SHOPASSIST_LLM": "none", "SHOPASSIST_DATABASE_URL": database_url}
-    log_path = tmp / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve"], env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"shopassist serve did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
+    env = {**os.environ, "SHOPASSIST_HOME": str(demo_settings.home), "SHOPASSIST_LLM": "none",
+           "SHOPASSIST_DATABASE_URL": database_url}
+    with serve(env, tmp / "server.log") as served:
         keys = open_key_store(database_url)  # the Copilot tab is a staff door
         staff_key = keys.create("staff", label="browser tests").key
         keys.close()
-        yield SimpleNamespace(url=url, database_url=database_url, staff_key=staff_key)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        yield SimpleNamespace(url=served.url, database_url=database_url, staff_key=staff_key)
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from servers import Server, free_port, stop, wait_for
 
 from assistant.identity import sign_identity
 from ranking.event_store import open_event_store
@@ -43,47 +42,18 @@ LANTERN = {"id": "L-9", "title": "Aurora Rechargeable Camping Lantern", "brand":
            "category": "Outdoor > Lighting", "price": 39.0}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str, proc: subprocess.Popen, seconds: float, log: Path | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{proc.args[:3]} exited with {proc.returncode}:\n{log.read_text()[-3000:] if log else ''}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"{url} did not answer in {seconds} s:\n{log.read_text()[-3000:] if log else ''}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
 def chroma(tmp_path):
     chroma = shutil.which("chroma", path=str(BIN))
     assert chroma, "the chroma CLI is installed with chromadb"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, 60)
+        wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, 60)
         yield port
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @pytest.fixture
@@ -100,20 +70,18 @@ def deployment(tmp_path, postgres_url, chroma):
     subprocess.run([*cli, "ingest", str(feed)], env=env, check=True, capture_output=True, timeout=300)
     staff = json.loads(subprocess.run([*cli, "keys", "create", "--role", "staff", "--json"], env=env, check=True,
                                       capture_output=True, text=True, timeout=120).stdout)["key"]
-    workers, logs = [], []
+    workers = []
     try:
-        for name in ("a", "b"):
-            port, log = _free_port(), tmp_path / f"worker-{name}.log"
-            workers.append((port, subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
-                                                   stdout=subprocess.DEVNULL, stderr=log.open("w"))))
-            logs.append(log)
-        for (port, proc), log in zip(workers, logs):
-            _wait(f"http://127.0.0.1:{port}/healthz", proc, 240, log)
-        yield {"env": env, "cli": cli, "urls": [f"http://127.0.0.1:{port}" for port, _ in workers],
-               "staff": {"authorization": f"Bearer {staff}"}, "db": postgres_url, "logs": logs, "tmp": tmp_path}
+        for name in ("a", "b"):  # both start at once, then each is waited for
+            workers.append(Server(env, tmp_path / f"worker-{name}.log"))
+        for worker in workers:
+            worker.wait(240)
+        yield {"env": env, "cli": cli, "urls": [worker.url for worker in workers],
+               "staff": {"authorization": f"Bearer {staff}"}, "db": postgres_url,
+               "logs": [worker.log for worker in workers], "tmp": tmp_path}
     finally:
-        for _, proc in workers:
-            _stop(proc)
+        for worker in workers:
+            worker.stop()
 
 
 def test_two_workers_share_sessions_carts_catalog_events_and_metrics(deployment):
