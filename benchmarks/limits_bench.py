@@ -5,8 +5,10 @@
         a 15 s turn, the breaker opens after 3 failures): each `POST /v1/chat` turn's time, before and after
         the breaker opens, and `POST /v1/intent`.
     .venv/bin/python benchmarks/limits_bench.py load [--home DIR] [--shoppers 16 64] [--seconds 60]
-        N shoppers at once, each from its own address (X-Forwarded-For, which uvicorn trusts from 127.0.0.1),
-        each looping search -> chat turn -> event with no pause, with rate limiting on and off (template
+        [--limiting both|on|off] [--one-address]
+        N shoppers at once, each from its own address (X-Forwarded-For, which uvicorn trusts from 127.0.0.1;
+        --one-address: all from one, as one script's threads), each looping search -> chat turn -> event with
+        no pause, with rate limiting on and off (template
         replies, no LLM): requests, answers by status, errors (5xx or no answer), p50/p95 latency of the
         answered (200) requests, overall and per route, and the machine's 1-minute load average at the end.
 
@@ -141,16 +143,18 @@ def p95_ms(times: list[float]) -> int | None:
     return round(statistics.quantiles(times, n=20)[18] * 1000) if len(times) >= 20 else None
 
 
-def load(home: Path, crowds: list[int], seconds: float) -> list[dict]:
+def load(home: Path, crowds: list[int], seconds: float, limitings: tuple[bool, ...] = (True, False),
+         one_address: bool = False) -> list[dict]:
     rows = []
-    for limiting in (True, False):
+    for limiting in limitings:
         with Server(home, SHOPASSIST_LLM="none", SHOPASSIST_RATE_LIMITING=str(limiting).lower()) as server:
             for shoppers in crowds:
                 by_path: dict[str, list[float]] = {}
                 statuses: Counter = Counter()
                 lock = threading.Lock()
                 until = time.monotonic() + seconds
-                threads = [threading.Thread(target=shopper, args=(server.url, f"10.1.{i // 250}.{i % 250 + 1}", until,
+                threads = [threading.Thread(target=shopper, args=(server.url, "10.9.9.9" if one_address else
+                                                                  f"10.1.{i // 250}.{i % 250 + 1}", until,
                                                                   by_path, statuses, lock))
                            for i in range(shoppers)]
                 for thread in threads:
@@ -162,7 +166,7 @@ def load(home: Path, crowds: list[int], seconds: float) -> list[dict]:
                 total = sum(statuses.values())
                 errors = sum(n for s, n in statuses.items() if s == "no answer" or (isinstance(s, int) and s >= 500))
                 quantiles = statistics.quantiles(latencies, n=20) if len(latencies) >= 20 else [float("nan")] * 19
-                row = {"rate_limiting": limiting, "shoppers": shoppers, "seconds": seconds, "requests": total,
+                row = {"rate_limiting": limiting, "one_address": one_address, "shoppers": shoppers, "seconds": seconds, "requests": total,
                        "per_second": round(total / seconds, 1), "statuses": {str(k): v for k, v in statuses.items()},
                        "errors": errors, "p50_ms": round(statistics.median(latencies) * 1000) if latencies else None,
                        "p95_ms": round(quantiles[18] * 1000) if latencies else None,
@@ -180,10 +184,15 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=8)
     parser.add_argument("--shoppers", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--limiting", choices=["both", "on", "off"], default="both")
+    parser.add_argument("--one-address", action="store_true",
+                        help="every shopper from one address (one script, or an office behind one NAT)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     home = ensure_home(args.home)
-    result = hung(home, args.turns) if args.what == "hung" else load(home, args.shoppers, args.seconds)
+    limitings = {"both": (True, False), "on": (True,), "off": (False,)}[args.limiting]
+    result = hung(home, args.turns) if args.what == "hung" else \
+        load(home, args.shoppers, args.seconds, limitings, args.one_address)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 
