@@ -30,8 +30,9 @@ class Settings(BaseSettings):
                                                  "(assistant/identity.py); unset: user_id is ignored (no "
                                                  "personalization from what a caller claims).")
     public_key_required: bool = Field(
-        default=False, description="Shopper doors (chat, search, cart, events) refuse requests without a "
-                                   "public, staff or admin key; default: anonymous shoppers are served.")
+        default=False, description="Shopper doors (chat, search, cart, events) and the agents' MCP endpoint "
+                                   "(/ucp/mcp) refuse requests without a public, staff or admin key; default: "
+                                   "anonymous shoppers and agents are served.")
 
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "SHOPASSIST_CHROMA_HOST"),

@@ -353,6 +353,73 @@ def test_the_agent_door_has_its_own_rate_limit(shop, tmp_path):
         assert client.post("/v1/search", json={"query": "boots", "k": 1}).status_code == 200
 
 
+def refused_at_the_door(response, status: int, field: str) -> str:
+    """A refusal shaped like the shopper doors' (tests/test_security_roles.py): `detail` and `errors` name `field`."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["errors"][0]["field"] == field and body["detail"].startswith(f"{field}: ")
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+    return body["errors"][0]["message"]
+
+
+def test_with_public_keys_required_the_agent_door_needs_a_key_like_the_shopper_doors(shop, tmp_path):
+    """SHOPASSIST_PUBLIC_KEY_REQUIRED=true: /ucp/mcp answers 401/403 as /v1/search does (no key, a made-up key, a
+    public key from no origin or another one) and serves a public key from its origin or a staff key; discovery
+    stays public."""
+    from fastapi.testclient import TestClient
+
+    shop_origin = "https://shop.example"
+    settings = outdoor_settings(tmp_path, public_key_required=True, public_url=shop_origin)
+    search = rpc("tools/call", {"name": "search_catalog", "arguments": {"meta": AGENT, "catalog": {
+        "query": "waterproof hiking boots"}}})
+    with TestClient(create_app(settings, retriever=shop.retriever), base_url="http://127.0.0.1:8000") as client:
+        keys = client.app.state.services.keys
+        public = keys.create("public", [shop_origin]).key
+        staff_key = keys.create("staff")
+        staff = staff_key.key
+
+        def mcp(body=None, **headers):
+            return client.post("/ucp/mcp", json=body or rpc("tools/list"), headers={**MCP_HEADERS, **headers})
+
+        assert "a key is required" in refused_at_the_door(mcp(), 401, "authorization")
+        # The same answer as the shoppers' door for the same request.
+        assert mcp().json() == client.post("/v1/search", json={"query": "boots"}).json()
+        assert "unknown or revoked" in refused_at_the_door(mcp(authorization="Bearer sa_staff_made-up"), 401,
+                                                           "authorization")
+        refused_at_the_door(mcp(authorization="Basic YTpi"), 401, "authorization")
+        refused_at_the_door(mcp(authorization=f"Bearer {public}"), 403, "origin")  # copied out of the page
+        assert "https://evil.example" in refused_at_the_door(
+            mcp(authorization=f"Bearer {public}", origin="https://evil.example"), 403, "origin")
+        # A GET (the SSE stream) and a DELETE are refused too, not only tool calls.
+        refused_at_the_door(client.get("/ucp/mcp", headers=MCP_HEADERS), 401, "authorization")
+        refused_at_the_door(client.delete("/ucp/mcp", headers=MCP_HEADERS), 401, "authorization")
+
+        listed = mcp(authorization=f"Bearer {public}", origin=shop_origin)
+        assert listed.status_code == 200 and "search_catalog" in json.dumps(listed.json())
+        found = mcp(search, authorization=f"Bearer {staff}")
+        assert found.status_code == 200, found.text
+        products = found.json()["result"]["structuredContent"]["products"]
+        assert products and all(p["id"] in catalog(shop) for p in products)
+
+        keys.revoke(staff_key.record.id)  # refused on the next call
+        refused_at_the_door(mcp(authorization=f"Bearer {staff}"), 401, "authorization")
+        assert client.get("/.well-known/ucp").status_code == 200  # discovery needs no key
+        assert client.get("/healthz").status_code == 200
+
+
+def test_by_default_the_agent_door_needs_no_key(shop, tmp_path):
+    """The default (keys not required): anonymous agents are served, as anonymous shoppers are."""
+    from fastapi.testclient import TestClient
+
+    settings = outdoor_settings(tmp_path)
+    assert settings.public_key_required is False
+    with TestClient(create_app(settings, retriever=shop.retriever), base_url="http://127.0.0.1:8000") as client:
+        listed = client.post("/ucp/mcp", json=rpc("tools/list"), headers=MCP_HEADERS)
+        assert listed.status_code == 200 and "search_catalog" in json.dumps(listed.json())
+        assert client.post("/v1/search", json={"query": "boots", "k": 1}).status_code == 200
+
+
 def test_ask_shop_assistant_waits_for_a_chat_slot_like_v1_chat(shop, tmp_path, monkeypatch):
     """One chat turn in flight with chat_concurrency 1: an agent's ask_shop_assistant waits at the same gate and
     gets a 503 with Retry-After; once the slot is free it runs ChatService.turn, the turn (and deadline) of

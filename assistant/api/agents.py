@@ -2,6 +2,10 @@
 actually served), the MCP endpoint at `/ucp/mcp` (assistant/ucp/server.py), and the demo shop's checkout page
 an agent's cart hands the shopper to (`continue_url`). `SHOPASSIST_MCP=off` serves none of them (404).
 
+Keys: with `public_key_required`, an MCP request needs a key by the shoppers' doors' rule (`auth.shopper_key`: a
+public key from one of its origins, or a staff or admin key), else 401/403 shaped like the other doors'; by
+default the door is open to anonymous agents, as the shoppers' doors are. Discovery stays public.
+
     install_agents(app, settings)
 """
 
@@ -11,12 +15,15 @@ import html
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings
 from ..ucp.convert import CART, LOOKUP, SEARCH
 from ..ucp.server import MCP_PATH, mount
 from ..ucp.validation import VERSION
+from .auth import DoorRefused, bearer, shopper_key
 from .dependencies import ServicesDep
+from .errors import unprocessable
 
 router = APIRouter(include_in_schema=False)
 CAPABILITIES = {SEARCH: "shopping/catalog/search", LOOKUP: "shopping/catalog/lookup", CART: "shopping/cart"}
@@ -70,9 +77,32 @@ def demo_checkout(services: ServicesDep, cart: str = "") -> HTMLResponse:
     return HTMLResponse(page, headers={"cache-control": "no-store"})
 
 
+class AgentKeyCheck:
+    """The MCP endpoint behind the shoppers' key rule when `public_key_required` is set (checked on every request,
+    before the MCP transport reads the body); otherwise it passes everything through."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            services = request.app.state.services
+            if services.settings.public_key_required:
+                try:
+                    shopper_key(request, services, await bearer(request))
+                except DoorRefused as refused:
+                    response = unprocessable([(refused.field, refused.message)], status_code=refused.status)
+                    if refused.status == 401:
+                        response.headers["WWW-Authenticate"] = "Bearer"
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
 def install_agents(app: FastAPI, settings: Settings) -> None:
     """The agent door on `app`, unless switched off."""
     if not settings.mcp:
         return
     app.include_router(router)
-    mount(app, settings)
+    mount(app, settings, guard=AgentKeyCheck)

@@ -4,7 +4,8 @@ checks that every `/v1` route has one).
 
 - shopper doors (chat, search, products, intent, own session's cart, events): anonymous shoppers are served
   (unless `public_key_required`); a key sent anyway must be valid, and a public key must come from one of its
-  origins (the browser's `Origin` header).
+  origins (the browser's `Origin` header). With `public_key_required` the agent door (`/ucp/mcp`,
+  api/agents.py) follows the same rule (`shopper_key`); without it, it checks no key.
 - staff doors (the copilot): a staff or admin key.
 - admin doors (`PUT /v1/policies`): an admin key.
 
@@ -57,18 +58,25 @@ def authenticate(request: Request, services, credentials: HTTPAuthorizationCrede
     return record
 
 
+def shopper_key(request: Request, services, credentials: HTTPAuthorizationCredentials | None) -> ApiKey | None:
+    """The shopper doors' rule (the agent door's too, under `public_key_required`): the key the request carries,
+    if any, must be valid (a public one from one of its origins); with `public_key_required` a key is needed."""
+    record = authenticate(request, services, credentials)
+    if record is None and services.settings.public_key_required:
+        raise DoorRefused(401, "authorization", "a key is required: send 'Authorization: Bearer "
+                                                "<public key>' (the widget's data-key) or a staff or admin key")
+    return record
+
+
 def _door(role: Role | None):
     """The dependency for a door of `role` (None: a shopper door)."""
 
     def door(request: Request, services: ServicesDep,
              credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey | None:
         request.state.api_key = None
-        record = authenticate(request, services, credentials)
         if role is None:
-            if record is None and services.settings.public_key_required:
-                raise DoorRefused(401, "authorization", "a key is required: send 'Authorization: Bearer "
-                                                        "<public key>' (the widget's data-key)")
-            return record
+            return shopper_key(request, services, credentials)
+        record = authenticate(request, services, credentials)
         if record is None:
             raise DoorRefused(401, "authorization", f"{_a(role)} key is required: send 'Authorization: Bearer "
                                                     f"sa_{role}_...' (create one with `shopassist keys create "

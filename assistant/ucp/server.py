@@ -105,9 +105,10 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
                                      allowed_origins=origins)
 
 
-def mount(app, settings: Settings) -> None:
+def mount(app, settings: Settings, guard: Callable[[Any], Any] | None = None) -> None:
     """Serve the MCP endpoint at /ucp/mcp on `app` (a FastAPI app whose lifespan puts `services` on its state):
-    stateless streamable HTTP, JSON responses; the session manager runs inside the app's lifespan."""
+    stateless streamable HTTP, JSON responses; the session manager runs inside the app's lifespan. `guard`, when
+    given, wraps the endpoint's ASGI app (the API's key check, which this package does not know)."""
 
     recent = RecentShown()  # what each agent's searches showed, across its (stateless) calls
 
@@ -122,7 +123,8 @@ def mount(app, settings: Settings) -> None:
                                            max_request_body_size=settings_body_limit(settings))
     from starlette.routing import Route
 
-    app.router.routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager),
+    endpoint = StreamableHTTPASGIApp(manager)
+    app.router.routes.append(Route(MCP_PATH, endpoint=guard(endpoint) if guard is not None else endpoint,
                                    methods=["GET", "POST", "DELETE"], include_in_schema=False))
     inner = app.router.lifespan_context
 
