@@ -44,7 +44,8 @@ CREATE INDEX IF NOT EXISTS events_by_time ON events (ts_us, event_id);
 
 # The searches the server itself ran and logged (query_log.log_search, the simulator): an interaction counts
 # for training only when it refers to one of these and, where the search had a session or user, to that
-# session or user's (ranking/screening.py). A client can post query events; it cannot add a row here.
+# session or user's (ranking/screening.py). A client can post query events; it cannot add a row here (only an
+# admin's `events import --trusted` adds rows for query events it did not run, `EventStore.trust`).
 # client_key: a hash of the searcher's address, who "a client" is when the search had no session or user.
 ISSUED_SCHEMA = """
 CREATE TABLE IF NOT EXISTS issued_queries (
@@ -112,6 +113,17 @@ class EventStore:
             accepted = transaction.executemany(INSERT, rows)
             transaction.executemany(INSERT_ISSUED, issued)
         return AddResult(accepted=accepted, duplicates=len(rows) - accepted)
+
+    def trust(self, queries: Iterable[QueryEvent]) -> int:
+        """Record query events an admin vouches for (`shopassist events import --trusted`: the store's own
+        historic search log) as issued, each to its own session and user at its own time, so that interactions
+        on them can be learnt from; screening's other rules still apply. Never for events a client posted.
+        Returns how many were newly recorded (a query_id already issued keeps its record)."""
+        issued = [(q.query_id, micros(q.timestamp), q.session_id, q.user_id, None) for q in queries]
+        if not issued:
+            return 0
+        with self.database.transaction() as transaction:
+            return transaction.executemany(INSERT_ISSUED, issued)
 
     def issued(self, query_ids: Iterable[str] | None = None) -> dict[str, IssuedQuery]:
         """The issued searches by query_id: all of them, or those among `query_ids`."""

@@ -158,6 +158,91 @@ def test_an_imported_log_is_stored_and_counted_as_flagged(tmp_path, monkeypatch,
     assert (summary["accepted"], summary["flagged"]) == (3, 2)  # its searches were not issued here
 
 
+def historic_log() -> list[dict]:
+    """A store's own click log, exported from elsewhere: four shoppers' searches with impressions and a click
+    each (one search's query line comes after its interactions), a bot's 25 searches with a click each within
+    a minute (a burst), a click on a search the log does not have, and a click on shopper 0's search from another
+    session."""
+    lines = []
+
+    def searched(query_id, at, session_id, client_id, click, query_last=False):
+        query = {"type": "query", "query_id": query_id, "user_query": "lamp", "session_id": session_id,
+                 "client_id": client_id, "query_response_hit_ids": HITS, "timestamp": at.isoformat()}
+        events = [{"type": "interaction", "action_name": "impression", "query_id": query_id, "object_id": hit,
+                   "position": p, "session_id": session_id, "client_id": client_id,
+                   "timestamp": (at + timedelta(seconds=1)).isoformat()} for p, hit in enumerate(HITS, start=1)]
+        events.append({"type": "interaction", "action_name": "click", "query_id": query_id, "object_id": click,
+                       "position": HITS.index(click) + 1, "session_id": session_id, "client_id": client_id,
+                       "timestamp": (at + timedelta(seconds=3)).isoformat()})
+        lines.extend([*events, query] if query_last else [query, *events])
+
+    for n in range(4):
+        searched(f"hist-{n}", START + timedelta(hours=n), f"s{n}", f"c{n}", HITS[n], query_last=n == 3)
+    for n in range(25):
+        searched(f"bot-{n}", START + timedelta(days=1, seconds=2 * n), "sbot", "bot", HITS[n % 5])
+    lines.append({"type": "interaction", "action_name": "click", "query_id": "not-in-the-log", "object_id": "P1",
+                  "position": 1, "session_id": "s9", "timestamp": START.isoformat()})
+    lines.append({"type": "interaction", "action_name": "click", "query_id": "hist-0", "object_id": "P1",
+                  "position": 1, "session_id": "intruder", "timestamp": (START + timedelta(seconds=9)).isoformat()})
+    return lines
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_trusted_import_is_learnt_from_and_still_screened(tmp_path, monkeypatch, capsys, trusted):
+    """`events import` flags every interaction of a log (its searches were not run here) and training keeps
+    none of it; `events import --trusted` records the log's searches as issued: the shoppers' clicks are learnt,
+    while the bot's burst, a click on a search the log lacks and one from another session are still left out."""
+    import json
+
+    from assistant.cli import main
+
+    database = tmp_path / "events.db"
+    monkeypatch.setenv("SHOPASSIST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SHOPASSIST_DATABASE_URL", f"sqlite:///{database}")
+    source = tmp_path / "log.ndjson"
+    lines = historic_log()
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    interactions_in_log = sum(1 for line in lines if line["type"] == "interaction")
+    assert interactions_in_log == 29 * 6 + 2
+
+    assert main(["events", "import", str(source), *(["--trusted"] if trusted else [])]) == 0
+    out = capsys.readouterr()
+    summary = json.loads(out.out.splitlines()[-1])
+    assert summary["accepted"] == len(lines) and summary["rejected"] == []
+    store = open_event_store(f"sqlite:///{database}")
+    try:
+        rows, report = rows_and_report(store)  # what train-ranker's dataset keeps (load_impressions, screened)
+        if not trusted:
+            assert summary["flagged"] == interactions_in_log and "trusted_searches" not in summary
+            # (the stray click is not even read: its search is not in the log)
+            assert rows == [] and report.excluded == {"unissued_query": interactions_in_log - 1}
+            assert store.issued() == {}
+        else:
+            assert summary["flagged"] == 2 and summary["trusted_searches"] == 29  # the stray and the intruder
+            assert "29 searches of this file recorded as issued" in out.err
+            assert clicked(rows) == [(f"hist-{n}", HITS[n]) for n in range(4)]  # hist-3's query came last
+            assert {r.query_id for r in rows} == {f"hist-{n}" for n in range(4)} and len(rows) == 4 * 5
+            assert report.excluded == {"other_session": 1, "burst": 25 * 6}  # the stray is not read
+            assert report.flagged_actors == {"session:sbot": "burst"}
+            assert store.issued()["hist-0"].session_id == "s0"
+        assert store.count() == len(lines)  # stored either way
+    finally:
+        store.close()
+
+    # Re-importing the same file with --trusted vouches for the searches an earlier import stored.
+    if not trusted:
+        assert main(["events", "import", str(source), "--trusted"]) == 0
+        again = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert (again["accepted"], again["duplicates"], again["flagged"]) == (0, len(lines), 2)
+        store = open_event_store(f"sqlite:///{database}")
+        try:
+            rows, report = rows_and_report(store)
+            assert clicked(rows) == [(f"hist-{n}", HITS[n]) for n in range(4)]
+            assert report.excluded["burst"] == 25 * 6
+        finally:
+            store.close()
+
+
 # ---------------------------------------------------------------- the poisoning experiment, small
 
 

@@ -16,6 +16,10 @@ def register(sub, eval_sub) -> None:
     events_sub = events.add_subparsers(required=True, metavar="ACTION")
     events_import = events_sub.add_parser("import", help="store events from NDJSON, one event per line")
     events_import.add_argument("path", type=Path)
+    events_import.add_argument("--trusted", action="store_true",
+                               help="the store's own search log: record its query events as searches this server "
+                                    "issued, so train-ranker may learn from interactions on them (bot, burst and "
+                                    "cap screening still apply); default: they are flagged and not learnt from")
     events_import.set_defaults(handler=cmd_events_import)
     events_export = events_sub.add_parser("export", help="write stored events as NDJSON, oldest first")
     events_export.add_argument("path", type=Path)
@@ -36,9 +40,14 @@ def register(sub, eval_sub) -> None:
 
 def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
     """Bad lines go to stderr with their line numbers; every valid line is stored (1000 per transaction).
-    The last stdout line is the JSON summary, `rejected` holding {"index": LINE, "field", "message"}."""
-    from ranking.events import EventsReport, Rejection, validate_events
-    from ranking.screening import flagged
+    The last stdout line is the JSON summary, `rejected` holding {"index": LINE, "field", "message"}.
+
+    `--trusted`: the file's valid query events (duplicates of stored ones included) are recorded as issued
+    (`EventStore.trust`), so only interactions that do not match one of them (an id it lacks, another session or
+    user) are flagged; the summary adds `trusted_searches` (newly recorded). An interaction may come before its
+    query event in the file: it is checked again at the end."""
+    from ranking.events import EventsReport, InteractionEvent, Rejection, validate_events
+    from ranking.screening import binding_problem
 
     from ..services import Services
 
@@ -46,8 +55,11 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
         raise FileNotFoundError(f"no such events file: {args.path}")
     store = Services(settings).events
     report = EventsReport(accepted=0, duplicates=0)
+    trusted = 0
+    unissued: list[InteractionEvent] = []  # with --trusted: their search may come later in the file
 
     def flush(numbered: list[tuple[int, object]]) -> None:
+        nonlocal trusted
         events, rejected = validate_events([item for _, item in numbered])
         for rejection in rejected:
             line = numbered[rejection.index][0]
@@ -56,8 +68,17 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
             added = store.add(events)
             report.accepted += added.accepted
             report.duplicates += added.duplicates
+            if args.trusted:
+                trusted += store.trust(e for e in events if e.type == "query")
             # Interactions on searches this server did not issue: stored, and never learnt from.
-            report.flagged += flagged(events, store.issued(e.query_id for e in events if e.type == "interaction"))
+            interactions = [e for e in events if isinstance(e, InteractionEvent)]
+            issued = store.issued(e.query_id for e in interactions)
+            for event in interactions:
+                problem = binding_problem(event, issued.get(event.query_id))
+                if problem == "unissued_query" and args.trusted:
+                    unissued.append(event)
+                elif problem:
+                    report.flagged += 1
 
     try:
         with open(args.path, encoding="utf-8") as handle:
@@ -73,12 +94,21 @@ def cmd_events_import(args: argparse.Namespace, settings: Settings) -> int:
                     flush(chunk)
                     chunk = []
             flush(chunk)
+        for start in range(0, len(unissued), 1000):
+            pending = unissued[start:start + 1000]
+            issued = store.issued(e.query_id for e in pending)
+            report.flagged += sum(1 for e in pending if binding_problem(e, issued.get(e.query_id)))
     finally:
         store.close()
     report.rejected.sort(key=lambda r: r.index)
     for rejection in report.rejected:
         print(f"line {rejection.index}: {rejection.message}", file=sys.stderr)
-    print(report.model_dump_json())
+    if args.trusted:
+        print(f"trusted: {trusted} searches of this file recorded as issued; train-ranker may learn from "
+              f"interactions on them (screening still applies)", file=sys.stderr)
+        print(json.dumps({**report.model_dump(mode="json"), "trusted_searches": trusted}))
+    else:
+        print(report.model_dump_json())
     return 1 if report.rejected else 0
 
 
