@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install vllm-env browser run lint-imports test test-fast bench lock clean
+.PHONY: install vllm-env browser postgres run lint-imports test test-fast bench lock clean
 
 install: $(STAMP)
 
@@ -40,6 +40,12 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	apt-get update -q && apt-get install -y -q chromium
 
+# The multi-worker and PostgreSQL tests start a real server from the machine's PostgreSQL binaries
+# (tests/postgres_server.py looks on PATH and under /usr/lib/postgresql/*/bin): Debian's, when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+		(apt-get update -q && apt-get install -y -q postgresql)
+
 run: install
 	$(BIN)/shopassist demo
 
@@ -48,7 +54,7 @@ lint-imports: install
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
-test: install vllm-env browser lint-imports
+test: install vllm-env browser postgres lint-imports
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 # Unit tests only (fakes, tiny fixtures; no demo store, no servers): under a minute.
