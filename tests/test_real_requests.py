@@ -75,7 +75,8 @@ def test_the_training_requests_are_their_seeded_sample_and_never_evaluation_rows
     evaluation set and from intent_eval.jsonl; `train-intent` reads it, never the test split."""
     rows = [json.loads(line) for line in real_requests.TRAIN_SET.read_text(encoding="utf-8").splitlines()
             if line.strip()]
-    assert len(rows) == real_requests.TRAIN_COUNT and {row["split"] for row in rows} == {"train"}
+    assert len(rows) == sum(count for _, count in real_requests.TRAIN_DRAWS)
+    assert {row["split"] for row in rows} == {"train"}
     for row in rows:
         IntentExample.model_validate({"text": row["text"], "expected": row["expected"]})
     evaluation = {real_requests.normalise(json.loads(line)["text"]) for path in

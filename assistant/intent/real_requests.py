@@ -11,7 +11,7 @@ this sample.
 
     python -m assistant.intent.real_requests sample --seed 13 [--out FILE]
     python -m assistant.intent.real_requests check [--seed 13]
-    python -m assistant.intent.real_requests sample-train [--seed 29] [--count 400] [--out FILE]
+    python -m assistant.intent.real_requests sample-train [--out FILE]
 
 `sample-train` draws *training* requests (split "train", data/real_requests_train.jsonl, labelled by hand by
 the same rules): WebShop goals only (the ESCI file has too few queries left), never a text of the evaluation
@@ -30,8 +30,8 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 REAL_SET = DATA / "real_requests.jsonl"
 TRAIN_SET = DATA / "real_requests_train.jsonl"
-TRAIN_SEED = 29
-TRAIN_COUNT = 400
+# The training file is these draws in order, each excluding what the earlier ones took: (seed, count).
+TRAIN_DRAWS = ((29, 400), (31, 1200))
 EXISTING_SET = DATA / "intent_eval.jsonl"
 # Beside the checkout, as the tests look for it (SHOPASSIST_SHARED_DATA points elsewhere).
 SHARED_DATA = Path(os.environ.get("SHOPASSIST_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
@@ -73,16 +73,21 @@ def sample(shared: Path = SHARED_DATA, seed: int = SEED, webshop_count: int = WE
     return rows
 
 
-def sample_train(shared: Path = SHARED_DATA, seed: int = TRAIN_SEED, count: int = TRAIN_COUNT,
+def sample_train(shared: Path = SHARED_DATA, draws: tuple[tuple[int, int], ...] = TRAIN_DRAWS,
                  evaluation: Path = REAL_SET, existing: Path = EXISTING_SET) -> list[dict[str, str]]:
-    """`{"text", "source": "webshop", "split": "train"}` rows: WebShop goals in neither evaluation set."""
+    """`{"text", "source": "webshop", "split": "train"}` rows: WebShop goals in neither evaluation set, drawn
+    `count` at a time with each `seed` (a later draw never repeats an earlier one)."""
     taken = {normalise(json.loads(line)["text"]) for path in (evaluation, existing)
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     goals = json.loads((shared / "webshop_human_goals.json").read_text(encoding="utf-8"))
-    pool = sorted({normalise(text): " ".join(text.split()) for text in goals
-                   if normalise(text) and normalise(text) not in taken}.values())
-    drawn = random.Random(f"{seed}:train").sample(pool, count)
-    return [{"text": text, "source": "webshop", "split": "train"} for text in drawn]
+    rows: list[dict[str, str]] = []
+    for seed, count in draws:
+        pool = sorted({normalise(text): " ".join(text.split()) for text in goals
+                       if normalise(text) and normalise(text) not in taken}.values())
+        drawn = random.Random(f"{seed}:train").sample(pool, count)
+        taken |= {normalise(text) for text in drawn}
+        rows += [{"text": text, "source": "webshop", "split": "train"} for text in drawn]
+    return rows
 
 
 def check(path: Path = REAL_SET, shared: Path = SHARED_DATA, seed: int = SEED) -> list[str]:
@@ -102,8 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     draw.add_argument("--shared", type=Path, default=SHARED_DATA)
     draw.add_argument("--out", type=Path, default=None)
     train = sub.add_parser("sample-train", help="print unlabelled training requests (never evaluation rows)")
-    train.add_argument("--seed", type=int, default=TRAIN_SEED)
-    train.add_argument("--count", type=int, default=TRAIN_COUNT)
     train.add_argument("--shared", type=Path, default=SHARED_DATA)
     train.add_argument("--out", type=Path, default=None)
     verify = sub.add_parser("check", help="confirm that data/real_requests.jsonl is exactly the sample")
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("sample", "sample-train"):
         rows = sample(args.shared, args.seed) if args.command == "sample" else \
-            sample_train(args.shared, args.seed, args.count)
+            sample_train(args.shared)
         lines = "".join(json.dumps(row) + "\n" for row in rows)
         if args.out:
             args.out.write_text(lines, encoding="utf-8")
