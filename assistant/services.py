@@ -82,14 +82,29 @@ class Services:
     # ------------------------------------------------------------------ language
 
     @cached_property
-    def llm_loader(self) -> Reloading:
-        """The configured LLM, created on first use (the local one converts its model once per machine)."""
+    def intent_llm_loader(self) -> Reloading:
+        """The configured LLM for intents, created on first use (the local one converts its model once per
+        machine): the active fine-tuned intent model when there is one."""
         from .llm.backends import get_llm
 
-        return Reloading(lambda _: get_llm(self.settings))
+        return Reloading(lambda _: get_llm(self.settings, purpose="intent"))
+
+    @cached_property
+    def chat_llm_loader(self) -> Reloading:
+        from .llm.backends import get_llm
+
+        return Reloading(lambda _: get_llm(self.settings, purpose="chat"))
+
+    def intent_llm(self):
+        return self.intent_llm_loader.get(None)
 
     def llm(self):
-        return self.llm_loader.get(None)
+        """The LLM that composes replies: the intent LLM itself (one load, shared prompt caches) unless that is
+        a fine-tuned intent model, which writes intents, not replies."""
+        intent = self.intent_llm()
+        if intent is None or not getattr(intent, "fine_tuned", False):
+            return intent
+        return self.chat_llm_loader.get(None)
 
     @cached_property
     def intent_parser(self):
@@ -109,7 +124,7 @@ class Services:
                 return None
             return vocabularies.get(self.catalog_home.stamp())
 
-        return IntentParser(vocabulary, self.llm, turn_seconds=self.settings.llm_turn_seconds)
+        return IntentParser(vocabulary, self.intent_llm, turn_seconds=self.settings.llm_turn_seconds)
 
     # ------------------------------------------------------------------ state
 
@@ -147,6 +162,7 @@ class Services:
     def warm_up(self) -> None:
         """Load the LLM and the ranker now, so the first shopper does not wait for them."""
         try:
+            self.intent_llm()
             self.llm()
             ranker = getattr(self.search, "ranker", None)
             if ranker is not None and ranker() is not None:

@@ -9,6 +9,8 @@ Modes, each scored per field (P/R/F1), exact match, and timed per request (p50/p
   packaged     rules + the packaged SmolLM2-135M under the general merge policy (today's hybrid)
   tuned        the fine-tuned model alone (prompt with no parser hints)
   tuned+rules  rules + the fine-tuned model under the trusted merge policy (the default once trained)
+  vllm         tuned+rules with the fine-tuned model behind vLLM (`shopassist llm serve`, the openai backend),
+               the server started here in .venv-vllm (`make vllm-env`) and stopped at the end
 The set is assistant/intent/data/real_requests.jsonl (rows of the chosen split), else --set FILE.
 """
 
@@ -25,15 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.intent.evaluation import FIELDS, IntentExample, evaluate_intents, format_table  # noqa: E402
+from assistant.intent.evaluation import (evaluate_intents, format_table, is_real, load_examples,  # noqa: E402
+                                         scored_fields, select_split)
 
 REAL = ROOT / "assistant" / "intent" / "data" / "real_requests.jsonl"
-
-
-def load(path: Path, split: str | None) -> list[IntentExample]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [IntentExample.model_validate({k: row[k] for k in ("text", "context", "expected") if k in row})
-            for row in rows if split is None or row.get("split") == split]
 
 
 def timed(parse, seconds: list[float]):
@@ -46,6 +43,15 @@ def timed(parse, seconds: list[float]):
     return run
 
 
+def dumped(parse, mode: str, out):
+    def run(text, context):
+        intent = parse(text, context)
+        out.write(json.dumps({"mode": mode, "text": text, "intent": intent.model_dump(
+            mode="json", exclude_defaults=True, exclude={"confidence", "query"})}) + "\n")
+        return intent
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", type=Path, default=REAL)
@@ -53,6 +59,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, help="N requests spread evenly over the set, for the model modes")
     parser.add_argument("--modes", default="rules,packaged,tuned,tuned+rules")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--dump", type=Path, help="write every request's parse per mode here (JSONL)")
     args = parser.parse_args()
 
     from assistant.intent.parser import IntentParser
@@ -64,9 +71,11 @@ def main() -> int:
     from assistant.services import Services
 
     settings = Settings(llm="local", llm_url=None)
-    examples = load(args.set, None if args.split == "all" else args.split)
+    examples = select_split(load_examples(args.set), None if args.split == "all" else args.split)
+    fields = scored_fields(examples)
     services = Services(settings)
-    vocabulary = services.intent_parser._vocabulary
+    # Real requests are parsed without a catalog vocabulary, as `shopassist eval intent` does (INTENT_LABELS.md).
+    vocabulary = (lambda: None) if is_real(examples) else services.intent_parser._vocabulary
     tuned_dir = active_intent_model(settings)
     print(f"{len(examples)} requests from {args.set.name} (split {args.split}); fine-tuned model: {tuned_dir}",
           flush=True)
@@ -77,6 +86,8 @@ def main() -> int:
         return llm
 
     results = {}
+    servers: list = []
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         subset = examples
         if mode != "rules" and args.limit and args.limit < len(examples):
@@ -92,6 +103,20 @@ def main() -> int:
             hybrid = IntentParser(vocabulary, lambda llm=llm: llm)
             hybrid.parse("warm-up request: red shoes")  # loads the weights, caches the prompt prefix
             parse = lambda text, context, hybrid=hybrid: hybrid.parse(text, context).intent  # noqa: E731
+        elif mode == "vllm":
+            from assistant.llm.intent_model import served_name
+            from assistant.llm.vllm import start_vllm, stop_vllm, wait_ready
+
+            port = 8931
+            server = start_vllm(tuned_dir, served_name(tuned_dir), port, settings, log_file=Path("/tmp/vllm-bench.log"))
+            servers.append(server)
+            print(f"vLLM ready in {wait_ready(f'http://127.0.0.1:{port}/v1', server):.0f} s", flush=True)
+            llm = get_llm(settings.model_copy(update={"llm": "openai", "llm_url": f"http://127.0.0.1:{port}/v1",
+                                                      "llm_model": served_name(tuned_dir)}))
+            assert llm.fine_tuned  # the served name says it is a fine-tuned intent model
+            hybrid = IntentParser(vocabulary, lambda llm=llm: llm)
+            hybrid.parse("warm-up request: red shoes")
+            parse = lambda text, context, hybrid=hybrid: hybrid.parse(text, context).intent  # noqa: E731
         elif mode == "tuned":
             llm = llm_for(tuned_dir)
             empty = IntentParser().parse("x", use_llm=False).intent.model_copy(update={"query": ""})
@@ -105,7 +130,9 @@ def main() -> int:
         else:
             raise SystemExit(f"unknown mode {mode}")
         seconds: list[float] = []
-        report = evaluate_intents(timed(parse, seconds), subset, FIELDS)
+        if dump:
+            parse = dumped(parse, mode, dump)
+        report = evaluate_intents(timed(parse, seconds), subset, fields)
         ordered = sorted(seconds)
         latency = {"p50_ms": round(statistics.median(ordered) * 1000, 1),
                    "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1),
@@ -120,6 +147,8 @@ def main() -> int:
                          "fields": {n: s.model_dump() for n, s in report.fields.items()}, "latency": latency}
         print(f"== {mode} ({report.examples} requests) micro F1 {micro:.3f}; latency p50 {latency['p50_ms']} ms, "
               f"p95 {latency['p95_ms']} ms\n{format_table(report)}\n", flush=True)
+    for server in servers:
+        stop_vllm(server)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

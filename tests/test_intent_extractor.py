@@ -221,6 +221,8 @@ def test_sizes_in_the_catalogs_spelling(vocabulary, text, size):
     ("3 pack socks", 3), ("pack of 12 granola bars", 12), ("12-pack of soda", 12), ("set of 4 mugs", 4),
     ("a dozen eggs", 12), ("24 count k-cups", 24), ("two pack of batteries", 2), ("(pack of 4)", 4),
     ("6 pairs of socks", 6),
+    # The number after "pack of" is a measure when a unit follows: the size of each, not the count.
+    ("a 6 pack of 10 ounce potatoes", 6), ("a 2 pack of 4 ounce bars", 2), ("a 24 pack of 7.5 ounce bottles", 24),
 ])
 def test_pack_counts(text, count):
     intent = parse(text)

@@ -16,6 +16,7 @@ from assistant.intent.extractor import extract_intent
 from assistant.intent.parser import IntentParser, _grounded, _grounding_words, _normalise, merge
 from assistant.intent.synthetic import generate_requests
 from assistant.llm import get_llm, prepare_local_model
+from assistant.llm.backends import INTENT_MODEL_MAX_TOKENS
 from assistant.intent.finetune import training_pair
 from assistant.llm.intent_model import active_intent_model
 from assistant.llm.prepare import local_model_dir
@@ -45,20 +46,20 @@ def test_generated_requests_carry_the_products_labels():
     assert any("price" in e.expected for e in examples) and any("exclude" in e.expected for e in examples)
 
 
-def test_targets_say_what_the_rules_missed_or_everything_without_hints():
+def test_targets_are_the_whole_labelled_intent_with_or_without_hints():
     text = "i want a 6 pack of 10 ounce granola bars in gentle nude"
     gold = Intent(product_type="granola bars", pack_count=6, attributes={"size": "10 oz", "color": "gentle nude"})
-    hints = extract_intent(text)
-    with_hints = json.loads(training_pair(text, gold, hints, None, "t").target)
-    assert with_hints.get("pack_count") == 6 and with_hints.get("color") == "gentle nude"  # rules: 10, "nude"
-    text = "granola bars in gentle nude, 6 pack"
-    assert json.loads(training_pair(text, gold, extract_intent(text), None, "t").target) == \
-        {"color": "gentle nude", "size": "10 oz"}  # the rest the rules had right
-    alone = json.loads(training_pair("i want a 6 pack of 10 ounce granola bars in gentle nude", gold, None, None,
-                                     "t").target)
-    assert alone == {"product_type": "granola bars", "color": "gentle nude", "size": "10 oz", "pack_count": 6}
+    whole = {"product_type": "granola bars", "color": "gentle nude", "size": "10 oz", "pack_count": 6}
+    hinted = training_pair(text, gold, extract_intent(text), None, "t")
+    assert json.loads(hinted.target) == whole  # not only what the rules (10, "nude") got wrong
+    assert "Parser hints: none" not in hinted.messages[-1].content
+    alone = training_pair(text, gold, None, None, "t")
+    assert json.loads(alone.target) == whole and "Parser hints: none" in alone.messages[-1].content
+    # The short prompt of a fine-tuned model: a system line and the message, no few-shot turns.
+    assert len(hinted.messages) == 2
     assert json.loads(training_pair("granola bars", Intent(product_type="granola bars"),
-                                    extract_intent("granola bars"), None, "t").target) == {}
+                                    extract_intent("granola bars"), None, "t").target) == \
+        {"product_type": "granola bars"}
 
 
 def test_a_trusted_model_wins_on_open_vocabulary_fields_only_when_grounded():
@@ -68,11 +69,29 @@ def test_a_trusted_model_wins_on_open_vocabulary_fields_only_when_grounded():
     proposal.attributes = {**rules.attributes, "color": "gentle nude", "material": "silk"}
     proposal.pack_count, proposal.price = 6, PriceConstraint(max=200, currency="USD")
     merged, taken = merge(rules, proposal, text, None, trust=True)
-    assert merged.attributes["color"] == "gentle nude" and merged.pack_count == 6
+    assert merged.attributes["color"] == "gentle nude" and merged.pack_count == 6  # the rules read 6 too
     assert "material" not in merged.attributes  # "silk" is not in the message
     assert merged.price.max == 20 and "price" not in taken and merged.exclude.brands == rules.exclude.brands
     untrusted, _ = merge(rules, proposal, text, None)
     assert untrusted.attributes.get("color") == rules.attributes.get("color")  # a general model only fills gaps
+
+
+def test_a_trusted_model_adds_features_and_leaves_pack_counts_and_certain_fields_to_the_rules():
+    text = "i need loafers in a size 12 with a rubber sole, waterproof, pack of 2, under $50, not Acme"
+    rules = extract_intent(text)
+    assert rules.features == ["waterproof"] and rules.pack_count == 2
+    proposal = Intent(product_type="loafers", attributes={"size": "12"}, features=["rubber sole"], pack_count=12,
+                      sort="price_asc")
+    merged, taken = merge(rules, proposal, text, None, trust=True)
+    assert merged.features == ["waterproof", "rubber sole"] and "features" in taken  # the lexicon's and the model's
+    assert merged.pack_count == 2 and "pack_count" not in taken  # the rules' certain count stands
+    assert merged.sort == rules.sort and merged.price.max == 50 and merged.exclude.brands == rules.exclude.brands
+    assert merged.attributes.get("material") == rules.attributes.get("material")  # left out: the rules' stays
+    gap = extract_intent("loafers in a size 12")
+    filled, _ = merge(gap, Intent(pack_count=12), "loafers in a size 12", None, trust=True)
+    assert filled.pack_count == 12  # a count the rules did not find is filled (12 is in the message)
+    untrusted, _ = merge(rules, proposal, text, None)
+    assert untrusted.features == rules.features  # the packaged model only fills gaps
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +140,8 @@ def test_train_intent_saves_registers_serves_and_merges(tiny_base, store_setting
 
     llm = get_llm(settings)
     assert llm is not None and llm.fine_tuned and llm.name == "local:tiny"
+    # Served int8 (~3x faster decoding) and cut off at INTENT_MODEL_MAX_TOKENS, a bound on the model path.
+    assert llm.chat.int8 and llm.chat.max_new_tokens == INTENT_MODEL_MAX_TOKENS
     parser = IntentParser(lambda: None, lambda: llm)
     response = parser.parse("red running shoes under $80, not Nike")  # confident rules: a tuned model is asked
     assert response.source.llm == "local:tiny"
@@ -131,6 +152,16 @@ def test_train_intent_saves_registers_serves_and_merges(tiny_base, store_setting
         if source == "llm" and field.startswith("attributes."):
             assert _grounding_words(intent.attributes[field.split(".")[1]].lower()) <= words
     assert IntentParser(lambda: None, lambda: llm).parse("red running shoes", use_llm=False).source.parser == "rules"
+
+    # The intent model parses; replies are composed by the packaged model, which the fine-tune never touched.
+    from assistant.services import Services
+
+    services = Services(settings)
+    assert services.intent_llm().fine_tuned and services.intent_llm().name == "local:tiny"
+    chat_llm = services.llm()
+    assert chat_llm is not None and not chat_llm.fine_tuned and chat_llm.name != "local:tiny"
+    assert not chat_llm.chat.int8 and chat_llm.chat.max_new_tokens > INTENT_MODEL_MAX_TOKENS
+    assert services.intent_parser.llm() is services.intent_llm()
 
     other = settings.intent_model_dir / "other"
     assert main(["train-intent", "--base", str(tiny_base), "--examples", "8", "--max-steps", "1", "--out",

@@ -126,7 +126,7 @@ def cmd_eval_intent(args: argparse.Namespace, settings: Settings) -> int:
         elif mode == "hybrid":
             reports[mode] = evaluate_intents(lambda t, c: parser.parse(t, c).intent, subset, fields)
         elif mode == "local":
-            llm = services.llm()
+            llm = services.intent_llm()
             if llm is None:
                 raise ValueError("no LLM available for the 'local' mode (SHOPASSIST_LLM=none?)")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..config import Settings
 
 LABELLED_SPLIT_FILE = "real_requests.jsonl"  # rows with "split": "test" are the held-out set: never read here
+REAL_TRAIN_FILE = "real_requests_train.jsonl"  # real requests drawn and labelled for training only
 
 
 def register(sub, eval_sub) -> None:
@@ -20,16 +21,21 @@ def register(sub, eval_sub) -> None:
                                                 "store's products (+ the hand-labelled ones), save it with a "
                                                 "model card and use it for intents")
     train.add_argument("--out", type=Path, metavar="DIR", help="where to save (default <home>/intent_model/<timestamp>)")
-    train.add_argument("--epochs", type=float, default=1.0, help="passes over the training requests (default 1)")
+    train.add_argument("--epochs", type=float, default=2.0, help="passes over the training requests (default 2)")
     train.add_argument("--seed", type=int, default=0, help="seed for the generated requests and training (default 0)")
     train.add_argument("--max-steps", type=int, metavar="N", help="stop after N optimiser steps")
-    train.add_argument("--examples", type=int, default=1500, metavar="N",
-                       help="requests to generate from the catalog (default 1500)")
-    train.add_argument("--minutes", type=float, default=22.0,
+    train.add_argument("--examples", type=int, default=300, metavar="N",
+                       help="requests to generate from the catalog (default 300)")
+    train.add_argument("--minutes", type=float, default=24.0,
                        help="training time budget: fewer steps are planned when the first ones show it would "
-                            "take longer (default 22, so the whole command stays within 30 minutes on 2 cores)")
+                            "take longer (default 24, so the whole command stays within 30 minutes on 2 cores)")
+    train.add_argument("--hold-out-real", type=int, default=0, metavar="N",
+                       help="leave the last N real training requests out (to tune on them; default 0)")
     train.add_argument("--method", choices=["lora", "full"], default="lora",
                        help="LoRA adapters on the top layers (default) or a full fine-tune")
+    train.add_argument("--lora-layers", type=int, default=10, metavar="N",
+                       help="LoRA adapters on the top N decoder layers only (0: all; default 10: gradients stop "
+                            "there, so a step costs a fraction of all layers' and two epochs fit the budget)")
     train.add_argument("--base", type=Path, metavar="DIR", help="model to start from (default: the packaged SmolLM2)")
     train.add_argument("--no-activate", action="store_true", help="save only; keep the current intent model")
     train.set_defaults(handler=cmd_train_intent)
@@ -48,10 +54,12 @@ def cmd_train_intent(args: argparse.Namespace, settings: Settings) -> int:
         base = default_model_dir(local) if (default_model_dir(local) / "config.json").is_file() else \
             _convert(prepare_local_model, settings)
     config = FinetuneConfig(method=args.method, epochs=args.epochs, seed=args.seed, max_steps=args.max_steps,
+                            lora_layers=args.lora_layers or None,
                             budget_seconds=args.minutes * 60 if args.minutes else None)
-    train, validation, data = training_data(settings, args.examples, args.seed)
+    train, validation, data = training_data(settings, args.examples, args.seed, hold_out_real=args.hold_out_real)
     print(f"data: {data['synthetic']} generated from {data['products']} products, {data['labelled']} hand-labelled"
-          f" + {data['dev']} dev real requests; {len(train)} to train, {len(validation)} held out", flush=True)
+          f" + {data['dev']} dev + {data['real_train']} training real requests; {len(train)} to train, "
+          f"{len(validation)} held out", flush=True)
     out = args.out or settings.intent_model_dir / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     report = finetune(base, out, train, validation, config, progress=lambda line: print(line, flush=True))
     from dataclasses import asdict
@@ -76,7 +84,7 @@ def _convert(prepare, settings: Settings) -> Path:
 
 
 def training_data(settings: Settings, examples: int, seed: int, no_hints_share: float = 0.25,
-                  validation: int = 32):
+                  validation: int = 32, hold_out_real: int = 0):
     """(train pairs, validation pairs, a description): requests generated from the serving catalog, the
     hand-labelled set shipped with the package, and the dev split of the real requests (never the test split)."""
     from retrieval.catalog import open_active_products
@@ -97,18 +105,28 @@ def training_data(settings: Settings, examples: int, seed: int, no_hints_share: 
     vocabulary = CatalogVocabulary.from_products(products)
     synthetic = generate_requests(products, examples, seed)
     labelled = load_examples(DEFAULT_SET)
-    dev_path = DEFAULT_SET.with_name(LABELLED_SPLIT_FILE)
-    dev = []
-    if dev_path.is_file():
-        for line in dev_path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line) if line.strip() else None
-            if row and row.get("split") == "dev":  # the test split stays unseen
-                dev.append(IntentExample.model_validate({key: row[key] for key in ("text", "context", "expected")
-                                                         if key in row}))
+    dev = _real_rows(DEFAULT_SET.with_name(LABELLED_SPLIT_FILE), "dev")  # the test split stays unseen
+    real_train = _real_rows(DEFAULT_SET.with_name(REAL_TRAIN_FILE), "train")
+    real_train = real_train[:len(real_train) - hold_out_real]
+    # Real requests are open-domain: their hints come from the rules without the catalog's vocabulary, as
+    # `shopassist eval intent` parses them.
     pairs = [*build_pairs(synthetic, vocabulary, no_hints_share, seed, "synthetic"),
-             *build_pairs([*labelled, *dev], vocabulary, no_hints_share, seed + 1, "labelled")]
+             *build_pairs(labelled, vocabulary, no_hints_share, seed + 1, "labelled"),
+             *build_pairs([*dev, *real_train], None, no_hints_share, seed + 2, "real")]
     random.Random(seed).shuffle(pairs)
     data = {"catalog": catalog, "products": len(products), "synthetic": len(synthetic), "labelled": len(labelled),
             "labelled_file": "assistant/intent/data/intent_eval.jsonl", "dev": len(dev),
-            "no_hints_share": no_hints_share}
+            "real_train": len(real_train), "real_train_file": f"assistant/intent/data/{REAL_TRAIN_FILE}",
+            "no_hints_share": no_hints_share, "held_out_real": hold_out_real}
     return pairs[validation:], pairs[:validation], data
+
+
+def _real_rows(path: Path, split: str) -> list:
+    """The labelled real requests of `split` in `path` (none when the file is absent)."""
+    from ..intent.evaluation import IntentExample
+
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [IntentExample.model_validate({key: row[key] for key in ("text", "context", "expected") if key in row})
+            for row in rows if row.get("split") == split]

@@ -456,8 +456,11 @@ PAPER_SIZE_RE = re.compile(r"\b(?P<value>a[3-6]|b5|letter size|legal size)\b")
 # Pack counts: "3 pack", "3-pack", "12pk", "pack of 12", "set of 4", "(pack of 4)", "6 count", "a dozen"
 _COUNT_UNIT = r"(?:packs?|pk|pck|count|ct|pcs|pieces|pairs|rolls|cans|bottles|jars|boxes|bags|bars|pods|k-cups)"
 PACK_SUFFIX_RE = re.compile(rf"(?<![\w.])(?P<num>\d+|{NUMBER_WORDS})\s*-?\s*{_COUNT_UNIT}\b")
+# "a 6 pack of 10 ounce potatoes": a number followed by a measure is the size of each, not the count.
 PACK_PREFIX_RE = re.compile(rf"\b(?:pack|set|box|case|bundle|bag|carton|package|pk|lot|pair|pairs)\s+of\s+"
-                            rf"(?P<num>\d+|{NUMBER_WORDS})\b")
+                            rf"(?P<num>\d+|{NUMBER_WORDS})\b(?!\.\d)(?!\s*-?\s*(?:ounces?|oz|fl\b|fluid|lbs?\b|"
+                            rf"pounds?|grams?|g\b|kg\b|ml\b|millilit|lit(?:er|re)s?|l\b|gallons?|gal\b|inch|"
+                            rf"feet|foot|ft\b|cm\b|mm\b))")
 PACK_WORD_RE = re.compile(r"\b(?P<word>(?:half\s+a\s+|a\s+)?dozen|twin pack|double pack|two pack|single pack)\b")
 PACK_WORD_VALUES = {"dozen": 12, "a dozen": 12, "half a dozen": 6, "twin pack": 2, "double pack": 2,
                     "two pack": 2, "single pack": 1}

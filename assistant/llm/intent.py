@@ -20,6 +20,8 @@ from .prompts import load_examples, load_prompt
 log = logging.getLogger(__name__)
 
 SYSTEM_PROMPT, USER_PROMPT, EXAMPLES = "intent_system.md", "intent_user.md", "intent_examples.json"
+# A fine-tuned intent model learnt the task, so its prompt is short: no field list, no few-shot examples.
+TUNED_SYSTEM_PROMPT = "intent_tuned_system.md"
 # What a field the model set is worth in `Intent.confidence`: a guess from a model, not a lexicon match.
 LLM_CONFIDENCE = 0.7
 ATTRIBUTES = ("color", "size", "material", "scent", "flavor")  # the draft fields that are `Intent.attributes`
@@ -92,21 +94,26 @@ def llm_intent(text: str, llm: LLM, context_intent: Intent | None = None, hints:
 
     Raises `LLMUnavailable` (reason logged) when the LLM cannot answer: the caller keeps the deterministic
     parse. The result always validates as `Intent`."""
-    draft = llm.structured(intent_messages(text, context_intent, hints), IntentDraft, deadline)
-    return draft.to_intent(hints or context_intent)
+    tuned = getattr(llm, "fine_tuned", False)
+    draft = llm.structured(intent_messages(text, context_intent, hints, tuned), IntentDraft, deadline)
+    # A fine-tuned model writes the whole intent, so its draft replaces the hints' open-vocabulary fields
+    # (the parser's merge decides which); the packaged model's draft only adds to them.
+    return draft.to_intent(None if tuned else hints or context_intent)
 
 
-def intent_messages(text: str, context_intent: Intent | None = None, hints: Intent | None = None
-                    ) -> list[BaseMessage]:
-    """System prompt, the few-shot examples as earlier turns, then this message."""
-    system = load_prompt(SYSTEM_PROMPT)
+def intent_messages(text: str, context_intent: Intent | None = None, hints: Intent | None = None,
+                    tuned: bool = False) -> list[BaseMessage]:
+    """System prompt, the few-shot examples as earlier turns, then this message; `tuned`: the short prompt
+    a fine-tuned intent model was trained on (no examples)."""
+    system = load_prompt(TUNED_SYSTEM_PROMPT if tuned else SYSTEM_PROMPT)
     log.debug("intent prompt %s v%s", system.name, system.version)
     messages: list[BaseMessage] = [SystemMessage(system.text)]
-    for example in load_examples(EXAMPLES):
+    for example in () if tuned else load_examples(EXAMPLES):
         shown = {key: IntentDraft.model_validate(example[key]) for key in ("context", "hints") if key in example}
         messages.append(HumanMessage(_user_text(example["message"], **shown)))
         messages.append(AIMessage(_compact(IntentDraft.model_validate(example["intent"]))))
-    messages.append(HumanMessage(_user_text(text, context=_shown(context_intent), hints=_shown(hints))))
+    messages.append(HumanMessage(_user_text(text, context=_shown(context_intent, tuned),
+                                            hints=_shown(hints, tuned))))
     return messages
 
 
@@ -116,8 +123,12 @@ def _user_text(message: str, context: IntentDraft | None = None, hints: IntentDr
         message=message.strip())
 
 
-def _shown(intent: Intent | None) -> IntentDraft | None:
-    return IntentDraft.from_intent(intent) if intent else None
+def _shown(intent: Intent | None, tuned: bool = False) -> IntentDraft | None:
+    """An intent as the prompt shows it; a fine-tuned model never writes `query`, so it is not shown one."""
+    if not intent:
+        return None
+    draft = IntentDraft.from_intent(intent)
+    return draft.model_copy(update={"query": ""}) if tuned else draft
 
 
 def _compact(draft: IntentDraft) -> str:

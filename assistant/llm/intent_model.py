@@ -58,20 +58,18 @@ def model_card(meta: dict) -> str:
     lines = [
         "# Model card: shopassist intent model", "",
         f"Created {meta['created_at']}. SmolLM2-135M-Instruct fine-tuned to turn a shopper's message into the "
-        "`IntentDraft` JSON of `assistant/llm/intent.py`, under the prompt in `prompts/intent_*` (system text, "
-        "few-shot examples, previous intent, the rules' parse as hints). With hints it writes only the fields "
-        "the rules got wrong or missed (`{}` when they were right); without hints, the whole draft.", "",
+        "`IntentDraft` JSON of `assistant/llm/intent.py`, under the short prompt of a fine-tuned model "
+        "(`prompts/intent_tuned_system.md`, `prompts/intent_user.md`: previous intent, the rules' parse as "
+        "hints, the message). It writes the whole intent, hints or none.", "",
         "## Data", "",
         f"- {data['synthetic']} requests generated from {data['products']} products of the store's catalog "
         f"({data['catalog']}): labels taken from the product records (colour, size, material, scent, flavour, "
         "brand, tags as features, pack counts, prices around the real price), phrased many ways, with "
         "negations, budgets, compound colours and brands the catalog does not carry.",
-        f"- {data['labelled']} hand-labelled requests from `{data['labelled_file']}`"
-        f"{' and ' + str(data['dev']) + ' dev-split real requests' if data.get('dev') else ''}. "
+        f"- {data['labelled']} hand-labelled requests from `{data['labelled_file']}`{_real_rows(data)}. "
         "Never the held-out test split.",
-        f"- {data['no_hints_share']:.0%} of the prompts show no parser hints (the model alone), and so do most of "
-        "those whose answer would be `{}` (the rules had it all); the rest show the rules' parse. Validation: "
-        f"{report['validation_examples']} examples held out of training.", "",
+        f"- {data['no_hints_share']:.0%} of the prompts show no parser hints (the model alone); the rest show "
+        f"the rules' parse. Validation: {report['validation_examples']} examples held out of training.", "",
         "## Training", "",
         f"- Base: `{meta['base_model']}`. Method: {report['method']}"
         + (f" (rank {config['lora_rank']}, alpha {config['lora_alpha']}, every projection of the top "
@@ -100,6 +98,15 @@ def model_card(meta: dict) -> str:
               "- The parser keeps every model value grounded in the message and the rules' prices, negations and "
               "references (assistant/intent/parser.py)."]
     return "\n".join(lines) + "\n"
+
+
+def _real_rows(data: dict) -> str:
+    text = f", {data['dev']} dev-split real requests" if data.get("dev") else ""
+    if data.get("real_train"):
+        text += f" and {data['real_train']} real training requests (`{data['real_train_file']}`)"
+    if data.get("held_out_real"):
+        text += f", the last {data['held_out_real']} of that file held out"
+    return text
 
 
 def write_model_files(model_dir: Path, meta: dict) -> None:

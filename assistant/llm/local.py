@@ -10,6 +10,7 @@ import copy
 import json
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ class LocalChatModel(BaseChatModel):
     model_dir: Path
     max_new_tokens: int = 256
     timeout: float | None = None  # seconds per call, checked between tokens; the one-time load is not counted
+    int8: bool = False  # int8 weights for the linear layers (dynamic quantization): ~3x faster decoding on CPU
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _model: Any = PrivateAttr(default=None)
@@ -138,6 +140,13 @@ class LocalChatModel(BaseChatModel):
             hf_logging.disable_progress_bar()  # a weights progress bar per load is noise in CLI and API logs
             self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
             self._model = AutoModelForCausalLM.from_pretrained(self.model_dir).eval()
+            if self.int8:
+                # Decoding one token reads every weight: at 135M fp32 parameters that is memory-bound (~58 ms a
+                # token on 2 cores); int8 weights read a quarter of the bytes (~18 ms).
+                with warnings.catch_warnings():  # torch.ao's notice that the API moves to torchao
+                    warnings.simplefilter("ignore")
+                    self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear},
+                                                                         dtype=torch.qint8)
             eos = self._model.generation_config.eos_token_id
             self._stop_ids = frozenset([eos] if isinstance(eos, int) else eos or []) | {self._tokenizer.eos_token_id}
             vocab_size = self._model.config.vocab_size

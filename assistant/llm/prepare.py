@@ -27,15 +27,15 @@ def default_model_dir(settings: Settings) -> Path:
     return settings.models_dir / SMOLLM2_DIR_NAME
 
 
-def local_model_dir(settings: Settings) -> Path:
+def local_model_dir(settings: Settings, fine_tuned: bool = True) -> Path:
     """The directory the local backend loads: `settings.local_model`, else the active fine-tuned intent model
-    (`shopassist train-intent`), else the converted SmolLM2."""
+    (`shopassist train-intent`; not when `fine_tuned` is False, for chat replies), else the converted SmolLM2."""
     from .intent_model import active_intent_model
 
-    return settings.local_model or active_intent_model(settings) or default_model_dir(settings)
+    return settings.local_model or (fine_tuned and active_intent_model(settings)) or default_model_dir(settings)
 
 
-def prepare_local_model(settings: Settings) -> Path:
+def prepare_local_model(settings: Settings, fine_tuned: bool = True) -> Path:
     """The local model's directory, converting the packaged SmolLM2 GGUF into `<models_dir>/smollm2-135m-instruct`
     once when that is the one to use.
 
@@ -44,7 +44,7 @@ def prepare_local_model(settings: Settings) -> Path:
         if not (settings.local_model / "config.json").is_file():
             raise FileNotFoundError(f"SHOPASSIST_LOCAL_MODEL={settings.local_model} is not an HF model directory")
         return settings.local_model
-    target = local_model_dir(settings)
+    target = local_model_dir(settings, fine_tuned)
     if target != default_model_dir(settings):
         return target  # a fine-tuned model
     target = default_model_dir(settings)
