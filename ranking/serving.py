@@ -101,7 +101,8 @@ class Ranker:
             ablated[(f + 1) * n:(f + 2) * n, f] = 0.0
         logits = self.serving_head.relevance(ablated, np.tile(text, (d + 1, 1))).reshape(d + 1, n)
         moved = (logits[0] - logits[1:]).T  # (n, d): how much each feature raised each product
-        probabilities = 1 / (1 + np.exp(-(logits[0] + self.head.serving_bias)))
+        # tanh form of the sigmoid: no overflow for the very negative logits a poisoned product can get.
+        probabilities = 0.5 * (1 + np.tanh(0.5 * (logits[0] + self.head.serving_bias)))
         scored = []
         for i in range(n):
             top = np.argsort(-moved[i])[:WHY_MAX]
