@@ -19,13 +19,13 @@ product at all (no title) is skipped and reported, like in every other format.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .cleaning import parse_int, parse_price
 from .fields import ParsedRow, RowError, RowWarning, parse_rows
+from .tabular import jsonl_objects
 
 # ACP field (lower-cased) -> our field; the spec's newer names map to the same field.
 ACP_FIELDS = {
@@ -77,18 +77,11 @@ def _read_delimited(path: Path, delimiter: str) -> Iterator[ParsedRow]:
 
 
 def _read_jsonl(path: Path) -> Iterator[ParsedRow]:
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield RowError(line=line, reason=f"invalid JSON: {exc.msg}")
-                continue
-            if not isinstance(record, dict):
-                yield RowError(line=line, reason="expected a JSON object")
-                continue
+    for item in jsonl_objects(path):
+        if isinstance(item, RowError):
+            yield item
+        else:
+            line, record = item
             yield from acp_rows(line, {str(k).strip().lower(): v for k, v in record.items()})
 
 

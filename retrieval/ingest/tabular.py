@@ -24,8 +24,8 @@ def read_csv(path: Path, mapping: dict[str, str] | None = None, delimiter: str |
             yield from parse_rows(line, {field: row.get(column) for field, column in columns.items()})
 
 
-def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[ParsedRow]:
-    columns_cache: dict[tuple, dict[str, str]] = {}
+def jsonl_objects(path: Path) -> Iterator[tuple[int, dict] | RowError]:
+    """(line, object) for each JSON object of a JSONL feed, a `RowError` for a line that is not one."""
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         for line, text in enumerate(handle, start=1):
             if not text.strip():
@@ -38,11 +38,20 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[Pa
             if not isinstance(record, dict):
                 yield RowError(line=line, reason="expected a JSON object")
                 continue
-            record = flatten(record)
-            key = tuple(record)
-            if key not in columns_cache:
-                columns_cache[key] = resolve_columns(list(record), mapping if _has_all(record, mapping) else None)
-            yield from parse_rows(line, {field: record.get(column) for field, column in columns_cache[key].items()})
+            yield line, record
+
+
+def read_jsonl(path: Path, mapping: dict[str, str] | None = None) -> Iterator[ParsedRow]:
+    columns_cache: dict[tuple, dict[str, str]] = {}
+    for item in jsonl_objects(path):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        line, record = item[0], flatten(item[1])
+        key = tuple(record)
+        if key not in columns_cache:
+            columns_cache[key] = resolve_columns(list(record), mapping if _has_all(record, mapping) else None)
+        yield from parse_rows(line, {field: record.get(column) for field, column in columns_cache[key].items()})
 
 
 def flatten(record: dict, depth: int = 3) -> dict:
