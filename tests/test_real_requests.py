@@ -66,6 +66,8 @@ def test_the_evaluator_reports_the_held_out_split(capsys):
 def test_the_labelled_file_is_the_seeded_sample():
     """Reproducible: the sampler draws exactly the labelled requests (needs ../shared/data)."""
     if not (real_requests.SHARED_DATA / "webshop_human_goals.json").exists():
+        # The WebShop/ESCI files are external data, not in the repo: without them the draw cannot be redone,
+        # while the other tests here still check the labelled file itself.
         pytest.skip(f"external data not present: {real_requests.SHARED_DATA} (see ../shared/data/README.md)")
     assert real_requests.check() == []
 

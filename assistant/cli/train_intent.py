@@ -121,12 +121,9 @@ def training_data(settings: Settings, examples: int, seed: int, no_hints_share: 
     return pairs[validation:], pairs[:validation], data
 
 
+
 def _real_rows(path: Path, split: str) -> list:
     """The labelled real requests of `split` in `path` (none when the file is absent)."""
-    from ..intent.evaluation import IntentExample
+    from ..intent.evaluation import load_examples
 
-    if not path.is_file():
-        return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [IntentExample.model_validate({key: row[key] for key in ("text", "context", "expected") if key in row})
-            for row in rows if row.get("split") == split]
+    return [example for example in load_examples(path) if example.split == split] if path.is_file() else []

@@ -46,7 +46,8 @@ class IntentExample(BaseModel):
     context: IntentContext | None = None
     expected: dict[str, Any] = Field(default_factory=dict)
     source: str | None = Field(default=None, description="Where a real request comes from: webshop, esci.")
-    split: Literal["dev", "test"] | None = Field(default=None, description="test: held out, never tuned on.")
+    split: Literal["train", "dev", "test"] | None = Field(
+        default=None, description="test: held out, never tuned on; train: training only, never scored.")
 
     @field_validator("expected")
     @classmethod

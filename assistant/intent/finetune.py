@@ -218,7 +218,8 @@ def _loss(model, prefix_cache, ids: torch.Tensor, labels: torch.Tensor, bf16: bo
     cache.batch_repeat_interleave(ids.shape[0])
     # The prediction of token t+1 comes from position t; the first tail token's prediction (from the prefix's
     # last position) is never a target, since every tail starts with the rest of the prompt. The output layer
-    # (49k words) runs only where there is a target: a sixth of the positions, a fifth of a step's work saved.
+    # (49k words) runs only where there is a target, a sixth of the positions: its logits for every position
+    # were most of a step's time and memory on CPU (a step went from ~12 s to ~1.3 s with length batching).
     targets = labels[:, 1:]
     where = targets != -100
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
