@@ -87,3 +87,28 @@ def test_the_training_requests_are_their_seeded_sample_and_never_evaluation_rows
     assert not evaluation & {real_requests.normalise(row["text"]) for row in rows}
     if (real_requests.SHARED_DATA / "webshop_human_goals.json").exists():
         assert [row["text"] for row in rows] == [row["text"] for row in real_requests.sample_train()]
+
+
+def test_the_typed_query_training_file_is_its_seeded_sample_and_never_evaluation_text():
+    """data/real_queries_train.jsonl: search queries people typed for WebShop goals, drawn for training only:
+    none is an evaluation text, and (with the shared data) it is exactly the `sample-train-queries` draw, which
+    never takes a query typed for a goal of either evaluation set."""
+    rows = [json.loads(line) for line in real_requests.QUERY_TRAIN_SET.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    assert len(rows) == real_requests.QUERY_TRAIN_COUNT
+    assert {(row["source"], row["split"]) for row in rows} == {("webshop_query", "train")}
+    for row in rows:
+        IntentExample.model_validate({"text": row["text"], "expected": row["expected"]})
+    evaluation = {real_requests.normalise(json.loads(line)["text"]) for path in
+                  (real_requests.REAL_SET, real_requests.EXISTING_SET)
+                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert not evaluation & {real_requests.normalise(row["text"]) for row in rows}
+    goal_queries = real_requests.SHARED_DATA / "webshop_goal_query_map.json"
+    if not goal_queries.exists():
+        return  # the shared data is optional (a user's machine): the checks above still ran
+    assert [row["text"] for row in rows] == [row["text"] for row in real_requests.sample_train_queries()]
+    typed_for_evaluation = {real_requests.normalise(query)
+                            for goal, queries in json.loads(goal_queries.read_text(encoding="utf-8")).items()
+                            if real_requests.normalise(goal) in evaluation for query in queries}
+    assert typed_for_evaluation, "the evaluation set shares goals with the query map: the exclusion is exercised"
+    assert not typed_for_evaluation & {real_requests.normalise(row["text"]) for row in rows}

@@ -14,6 +14,7 @@ from ..config import Settings
 
 LABELLED_SPLIT_FILE = "real_requests.jsonl"  # rows with "split": "test" are the held-out set: never read here
 REAL_TRAIN_FILE = "real_requests_train.jsonl"  # real requests drawn and labelled for training only
+REAL_QUERIES_FILE = "real_queries_train.jsonl"  # real typed search queries, labelled for training only
 
 
 def register(sub, eval_sub) -> None:
@@ -58,7 +59,8 @@ def cmd_train_intent(args: argparse.Namespace, settings: Settings) -> int:
                             budget_seconds=args.minutes * 60 if args.minutes else None)
     train, validation, data = training_data(settings, args.examples, args.seed, hold_out_real=args.hold_out_real)
     print(f"data: {data['synthetic']} generated from {data['products']} products, {data['labelled']} hand-labelled"
-          f" + {data['dev']} dev + {data['real_train']} training real requests; {len(train)} to train, "
+          f" + {data['dev']} dev + {data['real_train']} training real requests + {data['real_queries']} typed "
+          f"search queries; {len(train)} to train, "
           f"{len(validation)} held out", flush=True)
     out = args.out or settings.intent_model_dir / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     report = finetune(base, out, train, validation, config, progress=lambda line: print(line, flush=True))
@@ -86,7 +88,8 @@ def _convert(prepare, settings: Settings) -> Path:
 def training_data(settings: Settings, examples: int, seed: int, no_hints_share: float = 0.25,
                   validation: int = 32, hold_out_real: int = 0):
     """(train pairs, validation pairs, a description): requests generated from the serving catalog, the
-    hand-labelled set shipped with the package, and the dev split of the real requests (never the test split)."""
+    hand-labelled set shipped with the package, the dev split of the real requests (never the test split) and
+    the real requests and typed search queries labelled for training."""
     from retrieval.catalog import open_active_products
 
     from ..intent.evaluation import DEFAULT_SET, IntentExample, load_examples
@@ -108,15 +111,17 @@ def training_data(settings: Settings, examples: int, seed: int, no_hints_share: 
     dev = _real_rows(DEFAULT_SET.with_name(LABELLED_SPLIT_FILE), "dev")  # the test split stays unseen
     real_train = _real_rows(DEFAULT_SET.with_name(REAL_TRAIN_FILE), "train")
     real_train = real_train[:len(real_train) - hold_out_real]
+    real_queries = _real_rows(DEFAULT_SET.with_name(REAL_QUERIES_FILE), "train")
     # Real requests are open-domain: their hints come from the rules without the catalog's vocabulary, as
     # `shopassist eval intent` parses them.
     pairs = [*build_pairs(synthetic, vocabulary, no_hints_share, seed, "synthetic"),
              *build_pairs(labelled, vocabulary, no_hints_share, seed + 1, "labelled"),
-             *build_pairs([*dev, *real_train], None, no_hints_share, seed + 2, "real")]
+             *build_pairs([*dev, *real_train, *real_queries], None, no_hints_share, seed + 2, "real")]
     random.Random(seed).shuffle(pairs)
     data = {"catalog": catalog, "products": len(products), "synthetic": len(synthetic), "labelled": len(labelled),
             "labelled_file": "assistant/intent/data/intent_eval.jsonl", "dev": len(dev),
             "real_train": len(real_train), "real_train_file": f"assistant/intent/data/{REAL_TRAIN_FILE}",
+            "real_queries": len(real_queries), "real_queries_file": f"assistant/intent/data/{REAL_QUERIES_FILE}",
             "no_hints_share": no_hints_share, "held_out_real": hold_out_real}
     return pairs[validation:], pairs[:validation], data
 

@@ -12,10 +12,14 @@ this sample.
     python -m assistant.intent.real_requests sample --seed 13 [--out FILE]
     python -m assistant.intent.real_requests check [--seed 13]
     python -m assistant.intent.real_requests sample-train [--out FILE]
+    python -m assistant.intent.real_requests sample-train-queries [--out FILE]
 
 `sample-train` draws *training* requests (split "train", data/real_requests_train.jsonl, labelled by hand by
 the same rules): WebShop goals only (the ESCI file has too few queries left), never a text of the evaluation
 set or of `intent_eval.jsonl`, so `shopassist train-intent` can learn real phrasing without seeing `test`.
+`sample-train-queries` draws the short search-box queries people typed in WebShop (the goal-to-query map,
+source "webshop_query", data/real_queries_train.jsonl): the search-box register of the ESCI rows, which the
+goals lack. A query typed for a goal of either evaluation set is never drawn, nor one equal to an evaluation text.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ REAL_SET = DATA / "real_requests.jsonl"
 TRAIN_SET = DATA / "real_requests_train.jsonl"
 # The training file is these draws in order, each excluding what the earlier ones took: (seed, count).
 TRAIN_DRAWS = ((29, 400), (31, 1200))
+QUERY_TRAIN_SET = DATA / "real_queries_train.jsonl"
+QUERY_TRAIN_SEED, QUERY_TRAIN_COUNT = 37, 600
 EXISTING_SET = DATA / "intent_eval.jsonl"
 # Beside the checkout, as the tests look for it (SHOPASSIST_SHARED_DATA points elsewhere).
 SHARED_DATA = Path(os.environ.get("SHOPASSIST_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
@@ -90,6 +96,23 @@ def sample_train(shared: Path = SHARED_DATA, draws: tuple[tuple[int, int], ...] 
     return rows
 
 
+def sample_train_queries(shared: Path = SHARED_DATA, seed: int = QUERY_TRAIN_SEED,
+                         count: int = QUERY_TRAIN_COUNT, evaluation: Path = REAL_SET,
+                         existing: Path = EXISTING_SET) -> list[dict[str, str]]:
+    """`{"text", "source": "webshop_query", "split": "train"}` rows: search queries people typed for WebShop
+    goals that are in neither evaluation set (nor equal to an evaluation text), deduplicated, drawn with `seed`."""
+    evaluated = {normalise(json.loads(line)["text"]) for path in (evaluation, existing)
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    goal_queries = json.loads((shared / "webshop_goal_query_map.json").read_text(encoding="utf-8"))
+    # A query typed for an evaluation goal is out even when someone typed the same words for another goal.
+    evaluated |= {normalise(query) for goal, queries in goal_queries.items() if normalise(goal) in evaluated
+                  for query in queries}
+    pool = sorted({normalise(query): " ".join(query.split()) for queries in goal_queries.values()
+                   for query in queries if normalise(query) and normalise(query) not in evaluated}.values())
+    drawn = random.Random(f"{seed}:train-queries").sample(pool, count)
+    return [{"text": text, "source": "webshop_query", "split": "train"} for text in drawn]
+
+
 def check(path: Path = REAL_SET, shared: Path = SHARED_DATA, seed: int = SEED) -> list[str]:
     """Differences between the labelled file and the sample drawn from `shared` (empty: they agree)."""
     labelled = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -109,14 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("sample-train", help="print unlabelled training requests (never evaluation rows)")
     train.add_argument("--shared", type=Path, default=SHARED_DATA)
     train.add_argument("--out", type=Path, default=None)
+    queries = sub.add_parser("sample-train-queries", help="print unlabelled typed search queries for training")
+    queries.add_argument("--shared", type=Path, default=SHARED_DATA)
+    queries.add_argument("--out", type=Path, default=None)
     verify = sub.add_parser("check", help="confirm that data/real_requests.jsonl is exactly the sample")
     verify.add_argument("--seed", type=int, default=SEED)
     verify.add_argument("--shared", type=Path, default=SHARED_DATA)
     verify.add_argument("--set", type=Path, default=REAL_SET)
     args = parser.parse_args(argv)
-    if args.command in ("sample", "sample-train"):
-        rows = sample(args.shared, args.seed) if args.command == "sample" else \
-            sample_train(args.shared)
+    if args.command in ("sample", "sample-train", "sample-train-queries"):
+        rows = {"sample": lambda: sample(args.shared, args.seed), "sample-train": lambda: sample_train(args.shared),
+                "sample-train-queries": lambda: sample_train_queries(args.shared)}[args.command]()
         lines = "".join(json.dumps(row) + "\n" for row in rows)
         if args.out:
             args.out.write_text(lines, encoding="utf-8")

@@ -106,6 +106,8 @@ def _real_rows(data: dict) -> str:
         text += f" and {data['real_train']} real training requests (`{data['real_train_file']}`)"
     if data.get("held_out_real"):
         text += f", the last {data['held_out_real']} of that file held out"
+    if data.get("real_queries"):
+        text += f", {data['real_queries']} typed search queries (`{data['real_queries_file']}`)"
     return text
 
 
