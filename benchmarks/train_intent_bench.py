@@ -11,7 +11,8 @@ Modes, each scored per field (P/R/F1), exact match, and timed per request (p50/p
   tuned+rules  rules + the fine-tuned model under the trusted merge policy (the default once trained)
   vllm         tuned+rules with the fine-tuned model behind vLLM (`shopassist llm serve`, the openai backend),
                the server started here in .venv-vllm (`make vllm-env`) and stopped at the end
-The set is assistant/intent/data/real_requests.jsonl (rows of the chosen split), else --set FILE.
+The set is assistant/intent/data/real_requests.jsonl (rows of the chosen split), else --set FILE, or with
+`--held-out-train N` the last N rows of real_requests_train.jsonl (for a model trained with `--hold-out-real N`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from assistant.intent.evaluation import (evaluate_intents, format_table, is_real
                                          scored_fields, select_split)
 
 REAL = ROOT / "assistant" / "intent" / "data" / "real_requests.jsonl"
+TRAIN_SET = REAL.with_name("real_requests_train.jsonl")
 
 
 def timed(parse, seconds: list[float]):
@@ -56,6 +58,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", type=Path, default=REAL)
     parser.add_argument("--split", default="test", help="rows with this split (default test; 'all' for every row)")
+    parser.add_argument("--held-out-train", type=int, metavar="N",
+                        help="score the last N real training requests instead (what `train-intent "
+                             "--hold-out-real N` leaves out): where recipes and merge policies are compared")
     parser.add_argument("--limit", type=int, help="N requests spread evenly over the set, for the model modes")
     parser.add_argument("--modes", default="rules,packaged,tuned,tuned+rules")
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -71,7 +76,11 @@ def main() -> int:
     from assistant.services import Services
 
     settings = Settings(llm="local", llm_url=None)
+    if args.held_out_train:
+        args.set, args.split = TRAIN_SET, "train"
     examples = select_split(load_examples(args.set), None if args.split == "all" else args.split)
+    if args.held_out_train:
+        examples = examples[-args.held_out_train:]
     fields = scored_fields(examples)
     services = Services(settings)
     # Real requests are parsed without a catalog vocabulary, as `shopassist eval intent` does (INTENT_LABELS.md).

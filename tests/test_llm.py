@@ -120,6 +120,42 @@ def test_local_model_streams_text(local_llm):
     assert len(pieces) > 1 and "".join(pieces).strip()
 
 
+def test_prompt_lookup_guesses_what_followed_the_last_tokens():
+    from assistant.llm.local import _lookup
+
+    assert _lookup([7, 1, 2, 3, 9, 1, 2], 3) == [3, 9, 1]  # the run [1, 2] seen before: what came after it
+    assert _lookup([1, 2, 3, 4, 2], 2) == [3, 4]  # a run of one token, the latest occurrence
+    assert _lookup([5, 6, 7], 4) == [] and _lookup([5, 6, 5], 0) == []
+
+
+def test_guessed_tokens_give_token_by_token_answers_in_fewer_passes(local_llm, monkeypatch):
+    """Prompt-lookup guesses keep only what the model picks itself: in fp32 (the packaged model) the answer is
+    exactly token-by-token decoding's, structured and free text, with fewer forward passes."""
+    import json
+
+    from langchain_core.messages import HumanMessage
+
+    from assistant.llm import local
+
+    chat, guessed = local_llm.chat, local.GUESS_TOKENS
+    chat._load()
+    passes = []
+    forward = chat._model.forward
+    monkeypatch.setattr(chat._model, "forward", lambda *args, **kwargs: passes.append(1) or forward(*args, **kwargs))
+    text = "a 6 pack of 10 ounce potatoes, gluten free, no Barilla"
+    cases = [(intent_messages(text, hints=extract_intent(text)), json.dumps(IntentDraft.model_json_schema())),
+             ([HumanMessage("Repeat exactly: red running shoes, size 10, red running shoes, size 10.")], None)]
+    for messages, schema in cases:
+        answers, counts = {}, {}
+        for guess in (0, guessed, 0, guessed):  # the second of each runs on a warm prompt cache, as the first did
+            monkeypatch.setattr(local, "GUESS_TOKENS", guess)
+            passes.clear()
+            answers[guess] = "".join(chat._decode(messages, schema))
+            counts[guess] = len(passes)
+        assert answers[guessed] == answers[0] and answers[0].strip()
+        assert counts[guessed] < counts[0], counts
+
+
 def test_local_timeout_falls_back(local_llm, monkeypatch):
     monkeypatch.setattr(local_llm.chat, "timeout", 0.001)  # checked between tokens
     started = time.monotonic()

@@ -72,8 +72,8 @@ def model_card(meta: dict) -> str:
         f"the rules' parse. Validation: {report['validation_examples']} examples held out of training.", "",
         "## Training", "",
         f"- Base: `{meta['base_model']}`. Method: {report['method']}"
-        + (f" (rank {config['lora_rank']}, alpha {config['lora_alpha']}, every projection of the top "
-           f"{config['lora_layers'] or 'all'} decoder layers; merged into the weights)" if report['method'] == 'lora'
+        + (f" (rank {config['lora_rank']}, alpha {config['lora_alpha']}, every projection of "
+           f"{'the top ' + str(config['lora_layers']) if config['lora_layers'] else 'all'} decoder layers; merged into the weights)" if report['method'] == 'lora'
            else " (embeddings frozen)")
         + f"; {report['trainable_parameters']:,} trainable parameters.",
         f"- {report['steps']} steps of {config['batch_size']} ({report['examples_seen']} examples seen, "

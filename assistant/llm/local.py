@@ -1,8 +1,15 @@
 """The `local` backend: a Hugging Face causal LM in-process on CPU, as a LangChain chat model.
 
-Decoding is greedy and token by token, so text streams as it is produced. `with_structured_output` binds a
-JSON schema that xgrammar compiles into a token mask applied before each pick, so the output always parses
-and validates (unless `max_new_tokens` cuts it short, which the parser then reports)."""
+Decoding is greedy, so text streams as it is produced. `with_structured_output` binds a JSON schema that
+xgrammar compiles into a token mask applied before each pick, so the output always parses and validates
+(unless `max_new_tokens` cuts it short, which the parser then reports).
+
+Each step also feeds a guess of the next few tokens (prompt lookup: what followed the last tokens where they
+occur earlier in the prompt or the answer; an intent copies its values from the message and its field names
+from the hints) and keeps the guessed tokens the model's own greedy picks agree with. On CPU a forward pass
+over a handful of tokens costs about as much as over one (the weights are read once either way), so copied
+text comes several tokens a pass; the picks are the model's, so the answer is the one token-by-token decoding
+gives (up to int8 rounding, whose activation scales span the tokens of a pass)."""
 
 from __future__ import annotations
 
@@ -28,6 +35,8 @@ from transformers.utils import logging as hf_logging
 
 PROMPT_CACHES = 4  # KV caches of recent prompts kept for reuse, ~40 MB each for the ~950-token intent prompt
 PREFILL_CHUNK = 128  # prompt tokens per forward pass: bounds how late a timeout is noticed
+GUESS_TOKENS = 5  # tokens guessed per step by prompt lookup (module docstring)
+GUESS_MATCH = 3  # the longest run of last tokens looked up
 
 
 class LocalChatModel(BaseChatModel):
@@ -82,25 +91,48 @@ class LocalChatModel(BaseChatModel):
         matcher, bitmask = self._grammar(json_schema) if json_schema else (None, None)
         deadline = time.monotonic() + self.timeout if self.timeout else None
         out = self._prefill(prompt_ids, deadline)
+        context = prompt_ids[0].tolist()  # the prompt, then the answer so far: where guesses are looked up
         generated, emitted = [], ""
-        for _ in range(self.max_new_tokens):
-            logits = out.logits[:, -1, :]
-            if matcher:
-                matcher.fill_next_token_bitmask(bitmask)
-                xgr.apply_token_bitmask_inplace(logits, bitmask)
-            token = int(logits.argmax(dim=-1))
+        logits = out.logits[:, -1, :]
+        while len(generated) < self.max_new_tokens:
+            token = self._pick(logits, matcher, bitmask)
             if token in self._stop_ids or (matcher and not matcher.accept_token(token)):
                 return
-            generated.append(token)
+            picked = [token]
+            guess = _lookup(context + picked, min(GUESS_TOKENS, self.max_new_tokens - len(generated) - 1))
+            done = bool(matcher and matcher.is_completed())  # the JSON value is closed: only a stop may follow
+            if not done:
+                self._check(deadline)
+                out = self._model(input_ids=torch.tensor([[token, *guess]]), past_key_values=out.past_key_values,
+                                  use_cache=True)
+                for position, guessed in enumerate(guess):  # keep the guesses the model picks itself
+                    if self._pick(out.logits[:, position, :], matcher, bitmask) != guessed or \
+                            guessed in self._stop_ids or (matcher and not matcher.accept_token(guessed)):
+                        break
+                    picked.append(guessed)
+                    if matcher and matcher.is_completed():
+                        done = True
+                        break
+                if len(picked) < len(guess) + 1:  # forget the rejected guesses (a negative count: tokens to drop)
+                    out.past_key_values.crop(len(picked) - len(guess) - 1)
+                logits = out.logits[:, len(picked) - 1, :]
+            generated += picked
+            context += picked
             text = tokenizer.decode(generated, skip_special_tokens=True)
             if not text.endswith("\ufffd"):  # otherwise a multi-byte character is still incomplete
                 yield text[len(emitted):]
                 emitted = text
-            if matcher and matcher.is_completed():  # the JSON value is closed: only a stop token may follow
+            if done:
                 return
-            self._check(deadline)
-            out = self._model(input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values,
-                              use_cache=True)
+
+    @staticmethod
+    def _pick(logits: torch.Tensor, matcher, bitmask) -> int:
+        """The greedy token, among those the grammar allows next when there is one."""
+        if matcher:
+            logits = logits.clone()
+            matcher.fill_next_token_bitmask(bitmask)
+            xgr.apply_token_bitmask_inplace(logits, bitmask)
+        return int(logits.argmax(dim=-1))
 
     def _prefill(self, prompt_ids: torch.Tensor, deadline: float | None):
         """The model's output for the prompt, in chunks (so the deadline is checked), computing only what no
@@ -159,6 +191,19 @@ class LocalChatModel(BaseChatModel):
         # Minified JSON, as in the prompts' examples: no free whitespace for a small model to wander into.
         grammar = self._compiler.compile_json_schema(json_schema, any_whitespace=False, separators=(",", ":"))
         return xgr.GrammarMatcher(grammar), xgr.allocate_token_bitmask(1, self._model.config.vocab_size)
+
+
+def _lookup(tokens: list[int], count: int) -> list[int]:
+    """Up to `count` tokens that followed the latest earlier occurrence of the last few `tokens` (the longest
+    run of up to GUESS_MATCH found): a guess of what comes next, [] when there is none."""
+    if count <= 0:
+        return []
+    for run in range(min(GUESS_MATCH, len(tokens) - 1), 0, -1):
+        tail = tokens[-run:]
+        for start in range(len(tokens) - run - 1, -1, -1):
+            if tokens[start:start + run] == tail:
+                return tokens[start + run:start + run + count]
+    return []
 
 
 def _common_prefix(a: torch.Tensor, b: torch.Tensor) -> int:
