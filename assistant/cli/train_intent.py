@@ -36,7 +36,7 @@ def register(sub, eval_sub) -> None:
                        help="LoRA adapters on the top layers (default) or a full fine-tune")
     train.add_argument("--lora-layers", type=int, default=0, metavar="N",
                        help="LoRA adapters on the top N decoder layers only (default 0: all of them; a step costs "
-                            "~1.7x the top 10's, so ~1.7 epochs fit the budget instead of 2, and it scored "
+                            "~1.7x the top 10's, so ~1.4 epochs fit the budget instead of 2, and it scored "
                             "better on held-out requests: benchmarks/RESULTS.md)")
     train.add_argument("--base", type=Path, metavar="DIR", help="model to start from (default: the packaged SmolLM2)")
     train.add_argument("--no-activate", action="store_true", help="save only; keep the current intent model")
