@@ -33,7 +33,7 @@ def register(sub, eval_sub) -> None:
     train.add_argument("--hold-out-real", type=int, default=0, metavar="N",
                        help="leave the last N real training requests out (to tune on them; default 0)")
     train.add_argument("--method", choices=["lora", "full"], default="lora",
-                       help="LoRA adapters on the top layers (default) or a full fine-tune")
+                       help="LoRA adapters (default; on every layer unless --lora-layers) or a full fine-tune")
     train.add_argument("--lora-layers", type=int, default=0, metavar="N",
                        help="LoRA adapters on the top N decoder layers only (default 0: all of them; a step costs "
                             "~1.7x the top 10's, so ~1.4 epochs fit the budget instead of 2, and it scored "

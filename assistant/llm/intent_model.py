@@ -73,7 +73,7 @@ def model_card(meta: dict) -> str:
         "## Training", "",
         f"- Base: `{meta['base_model']}`. Method: {report['method']}"
         + (f" (rank {config['lora_rank']}, alpha {config['lora_alpha']}, every projection of "
-           f"{'the top ' + str(config['lora_layers']) if config['lora_layers'] else 'all'} decoder layers; merged into the weights)" if report['method'] == 'lora'
+           f"{_layers(config['lora_layers'])} decoder layers; merged into the weights)" if report['method'] == 'lora'
            else " (embeddings frozen)")
         + f"; {report['trainable_parameters']:,} trainable parameters.",
         f"- {report['steps']} steps of {config['batch_size']} ({report['examples_seen']} examples seen, "
@@ -98,6 +98,10 @@ def model_card(meta: dict) -> str:
               "- The parser keeps every model value grounded in the message and the rules' prices, negations and "
               "references (assistant/intent/parser.py)."]
     return "\n".join(lines) + "\n"
+
+
+def _layers(count: int | None) -> str:
+    return f"the top {count}" if count else "all"
 
 
 def _real_rows(data: dict) -> str:
