@@ -72,18 +72,21 @@ def test_the_labelled_file_is_the_seeded_sample():
     assert real_requests.check() == []
 
 
+def _labelled_rows(path) -> list[dict]:
+    """A training file's rows, each checked to be a valid labelled example."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        IntentExample.model_validate({"text": row["text"], "expected": row["expected"]})
+    return rows
+
+
 def test_the_training_requests_are_their_seeded_sample_and_never_evaluation_rows():
     """The labelled training file (data/real_requests_train.jsonl) is the `sample-train` draw, disjoint from the
     evaluation set and from intent_eval.jsonl; `train-intent` reads it, never the test split."""
-    rows = [json.loads(line) for line in real_requests.TRAIN_SET.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = _labelled_rows(real_requests.TRAIN_SET)
     assert len(rows) == sum(count for _, count in real_requests.TRAIN_DRAWS)
     assert {row["split"] for row in rows} == {"train"}
-    for row in rows:
-        IntentExample.model_validate({"text": row["text"], "expected": row["expected"]})
-    evaluation = {real_requests.normalise(json.loads(line)["text"]) for path in
-                  (real_requests.REAL_SET, real_requests.EXISTING_SET)
-                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    evaluation = real_requests.evaluation_texts()
     assert not evaluation & {real_requests.normalise(row["text"]) for row in rows}
     if (real_requests.SHARED_DATA / "webshop_human_goals.json").exists():
         assert [row["text"] for row in rows] == [row["text"] for row in real_requests.sample_train()]
@@ -93,15 +96,10 @@ def test_the_typed_query_training_file_is_its_seeded_sample_and_never_evaluation
     """data/real_queries_train.jsonl: search queries people typed for WebShop goals, drawn for training only:
     none is an evaluation text, and (with the shared data) it is exactly the `sample-train-queries` draw, which
     never takes a query typed for a goal of either evaluation set."""
-    rows = [json.loads(line) for line in real_requests.QUERY_TRAIN_SET.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = _labelled_rows(real_requests.QUERY_TRAIN_SET)
     assert len(rows) == real_requests.QUERY_TRAIN_COUNT
     assert {(row["source"], row["split"]) for row in rows} == {("webshop_query", "train")}
-    for row in rows:
-        IntentExample.model_validate({"text": row["text"], "expected": row["expected"]})
-    evaluation = {real_requests.normalise(json.loads(line)["text"]) for path in
-                  (real_requests.REAL_SET, real_requests.EXISTING_SET)
-                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    evaluation = real_requests.evaluation_texts()
     assert not evaluation & {real_requests.normalise(row["text"]) for row in rows}
     goal_queries = real_requests.SHARED_DATA / "webshop_goal_query_map.json"
     if not goal_queries.exists():

@@ -79,12 +79,17 @@ def sample(shared: Path = SHARED_DATA, seed: int = SEED, webshop_count: int = WE
     return rows
 
 
+def evaluation_texts(evaluation: Path = REAL_SET, existing: Path = EXISTING_SET) -> set[str]:
+    """The normalised texts of both evaluation sets: what no training draw may take."""
+    return {normalise(json.loads(line)["text"]) for path in (evaluation, existing)
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
 def sample_train(shared: Path = SHARED_DATA, draws: tuple[tuple[int, int], ...] = TRAIN_DRAWS,
                  evaluation: Path = REAL_SET, existing: Path = EXISTING_SET) -> list[dict[str, str]]:
     """`{"text", "source": "webshop", "split": "train"}` rows: WebShop goals in neither evaluation set, drawn
     `count` at a time with each `seed` (a later draw never repeats an earlier one)."""
-    taken = {normalise(json.loads(line)["text"]) for path in (evaluation, existing)
-             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    taken = evaluation_texts(evaluation, existing)
     goals = json.loads((shared / "webshop_human_goals.json").read_text(encoding="utf-8"))
     rows: list[dict[str, str]] = []
     for seed, count in draws:
@@ -101,8 +106,7 @@ def sample_train_queries(shared: Path = SHARED_DATA, seed: int = QUERY_TRAIN_SEE
                          existing: Path = EXISTING_SET) -> list[dict[str, str]]:
     """`{"text", "source": "webshop_query", "split": "train"}` rows: search queries people typed for WebShop
     goals that are in neither evaluation set (nor equal to an evaluation text), deduplicated, drawn with `seed`."""
-    evaluated = {normalise(json.loads(line)["text"]) for path in (evaluation, existing)
-                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    evaluated = evaluation_texts(evaluation, existing)
     goal_queries = json.loads((shared / "webshop_goal_query_map.json").read_text(encoding="utf-8"))
     # A query typed for an evaluation goal is out even when someone typed the same words for another goal.
     evaluated |= {normalise(query) for goal, queries in goal_queries.items() if normalise(goal) in evaluated

@@ -26,8 +26,7 @@ def get_llm(settings: Settings, purpose: str = "intent") -> LLM | None:
     A fine-tuned intent model writes intents, not replies: for `purpose="chat"` the local backend loads the
     packaged model instead, and a server that serves only an intent model gives no chat LLM (template
     replies)."""
-    from .intent_model import SERVED_NAME_PREFIX, is_fine_tuned
-    from .prepare import local_model_dir
+    from .intent_model import SERVED_NAME_PREFIX
 
     backend = settings.llm
     if backend == "auto":
@@ -41,9 +40,7 @@ def get_llm(settings: Settings, purpose: str = "intent") -> LLM | None:
         return llm
     if backend == "local":
         try:
-            llm = local_llm(settings, fine_tuned=purpose == "intent")
-            llm.fine_tuned = is_fine_tuned(local_model_dir(settings, fine_tuned=purpose == "intent"))
-            return llm
+            return local_llm(settings, fine_tuned=purpose == "intent")
         except FileNotFoundError as exc:
             log.warning("no local LLM, continuing without one: %s", exc)
     return None
@@ -57,10 +54,10 @@ def openai_llm(settings: Settings) -> LLM:
 
     if not settings.llm_url:
         raise ValueError("the openai LLM backend needs SHOPASSIST_LLM_URL, e.g. http://127.0.0.1:8001/v1")
-    # The client's own timeout ends a request the caller has given up on (it holds a call slot until then).
     from .intent_model import SERVED_NAME_PREFIX
 
     tuned = settings.llm_model.startswith(SERVED_NAME_PREFIX)
+    # The client's own timeout ends a request the caller has given up on (it holds a call slot until then).
     chat = ChatOpenAI(base_url=settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key,
                       timeout=call_timeout(settings), max_retries=settings.llm_retries, temperature=0,
                       max_tokens=INTENT_MODEL_MAX_TOKENS if tuned else MAX_TOKENS)
@@ -69,16 +66,17 @@ def openai_llm(settings: Settings) -> LLM:
 
 
 def local_llm(settings: Settings, fine_tuned: bool = True) -> LLM:
+    from .intent_model import is_fine_tuned
     from .local import LocalChatModel
     from .prepare import prepare_local_model
-
-    from .intent_model import is_fine_tuned
 
     model_dir = prepare_local_model(settings, fine_tuned)
     tuned = is_fine_tuned(model_dir)
     chat = LocalChatModel(model_dir=model_dir, timeout=settings.llm_timeout, int8=settings.local_int8 and tuned,
                           max_new_tokens=INTENT_MODEL_MAX_TOKENS if tuned else MAX_TOKENS)
-    return LLM(f"local:{model_dir.name}", chat, **guards(settings))
+    llm = LLM(f"local:{model_dir.name}", chat, **guards(settings))
+    llm.fine_tuned = tuned
+    return llm
 
 
 def call_timeout(settings: Settings) -> float:
