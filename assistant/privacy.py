@@ -105,5 +105,8 @@ class RetentionKeeper:
             if self._stop.wait(self.every):
                 return
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop, waiting for a purge under way: the services close next, under its feet otherwise."""
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

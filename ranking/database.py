@@ -135,7 +135,9 @@ class SQLiteDatabase(Database):
             self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        # Under the lock: closing while another thread's statement runs (the GIL released) crashes sqlite3.
+        with self._lock:
+            self._db.close()
 
 
 class PostgresDatabase(Database):
@@ -187,7 +189,8 @@ class PostgresDatabase(Database):
         return self._conn
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._conn.close()
 
 
 def postgres_sql(statement: str) -> str:

@@ -1,7 +1,11 @@
 """The event store's contract, run against both backends: SQLite (a file) and PostgreSQL (a real server)."""
 
 import random
+import sqlite3
+import subprocess
+import sys
 import threading
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -134,6 +138,43 @@ def test_events_survive_closing_and_reopening(url):
         assert reopened.add([click("e2", second=1)]).duplicates == 1
     finally:
         reopened.close()
+
+
+CLOSE_DURING_A_WRITE = """
+import sys, threading, time
+from pathlib import Path
+from ranking.database import SQLiteDatabase
+db = SQLiteDatabase(Path(sys.argv[1]), "NORMAL")
+db.create("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT)")
+with db.transaction() as tx:
+    tx.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) "
+               "INSERT INTO t SELECT x, hex(randomblob(20)) FROM c")
+
+deleting = threading.Event()
+
+def purge():
+    with db.transaction() as tx:
+        deleting.set()
+        print(tx.execute("DELETE FROM t WHERE x > 1000"))
+
+writer = threading.Thread(target=purge)
+writer.start()
+deleting.wait()
+time.sleep(0.05)
+db.close()
+writer.join()
+"""
+
+
+def test_closing_waits_for_a_write_under_way(tmp_path):
+    # A shutdown closed the connection while the retention thread's DELETE ran: sqlite3 crashed the process (a
+    # segfault, hence a child process here) or the COMMIT met a closed connection and the purge was lost.
+    path = tmp_path / "e.sqlite"
+    done = subprocess.run([sys.executable, "-c", CLOSE_DURING_A_WRITE, str(path)], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "999000", "")
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT count(*) FROM t").fetchone() == (1000,)
 
 
 def test_postgres_store_reconnects_after_the_server_drops_it(postgres_url):

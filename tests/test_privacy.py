@@ -4,6 +4,7 @@ data exported and forgotten end to end (events, sessions, ranker affinities; the
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +16,7 @@ from assistant.cli import main as cli
 from assistant.config import Settings
 from assistant.identity import sign_identity
 from assistant.intent.extractor import extract_intent
-from assistant.privacy import export_user, forget_user, purge
+from assistant.privacy import RetentionKeeper, export_user, forget_user, purge
 from assistant.services import Services
 from ranking.dataset import load_impressions
 from ranking.event_store import open_event_store
@@ -294,13 +295,34 @@ def test_the_app_enforces_retention_at_start_up(tmp_path, embedder):
     old = datetime.now(timezone.utc) - timedelta(days=31)
     services.events.add([event("query", "q-old", old), event("query", "q-new", datetime.now(timezone.utc))])
     services.close()
-    services = Services(settings, retriever=Retriever(Services(settings).catalog_home, embedder))
+    services = Services(settings)
+    services.retriever = Retriever(services.catalog_home, embedder)
     with TestClient(create_app(services=services)):
         for _ in range(100):  # the purge runs on its own thread, at start-up
             if services.events.count() == 1:
                 break
             time.sleep(0.05)
     assert [e.event_id for e in open_event_store(settings.events_database_url).iter_events()] == ["q-new"]
+
+
+def test_stopping_retention_waits_for_a_purge_under_way(tmp_path, monkeypatch):
+    # The app closes the databases right after stop(): a purge still running would use closed connections.
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_purge(services, days):
+        started.set()
+        time.sleep(0.5)
+        finished.set()
+        return {}
+
+    monkeypatch.setattr("assistant.privacy.purge", slow_purge)
+    services = Services(Settings(home=tmp_path / "home", llm="none", llm_url=None, retention_days=30))
+    keeper = RetentionKeeper(services)
+    keeper.start()
+    assert started.wait(10)
+    keeper.stop()
+    assert finished.is_set()
+    services.close()
 
 
 def _feed(tmp_path):
