@@ -411,6 +411,10 @@ def test_recipients_and_occasions(text, recipient, occasion):
     ("screen protector for my smart watch", "screen protector", None),
     ("i need a wall clock for my home", "wall clock", None),
     ("a 1.25 ounce container of probiotics", "probiotics", None),
+    # the word after "something" describes the want; the kind named after it is the product
+    ("something warmer instead, like a jacket", "jacket", None),
+    ("anything sturdier, such as a toolbox", "toolbox", None),
+    ("something warmer", "warmer", None),  # nothing else named: the word is all there is
 ])
 def test_product_types_and_categories(vocabulary, text, product_type, category):
     intent = parse(text, vocabulary)

@@ -117,3 +117,40 @@ def test_the_products_that_say_every_word_asked_are_the_answer(electronics):
         re.search(r"iPhone\W* 6\b", card.title) and card.price <= 20 for card in cases.products)
     batteries = talk.say("AA batteries")
     assert re.search(r"\bAA\b", batteries.products[0].title)  # not AAA
+
+
+def test_narrowing_to_a_feature_keeps_the_kind_and_leaves_out_the_rest(home, electronics):
+    talk = Conversation(home.chat)
+    chairs = talk.say("chairs")
+    assert len(chairs.products) >= 2
+    wooden = talk.say("wooden only")  # the catalog's wooden shelf and cabinet are no chairs
+    assert wooden.products and all("chair" in card.title.lower() for card in wooden.products)
+    talk = Conversation(electronics.chat)
+    talk.say("cooktops")
+    gas = talk.say("gas only")  # two of the three say so: only they
+    assert len(gas.products) == 2 and all("Gas" in card.title for card in gas.products)
+
+
+def test_a_feature_no_product_of_the_kind_states_is_said_plainly(merch):
+    talk = Conversation(merch.chat)
+    talk.say("water bottles")
+    insulated = talk.say("insulated only")
+    assert insulated.products and all("bottle" in card.title.lower() for card in insulated.products)
+    assert "“insulated”" in insulated.reply and "closest" in insulated.reply
+
+
+def test_something_described_like_a_named_kind_searches_the_kind(merch):
+    talk = Conversation(merch.chat)
+    talk.say("a zip hoodie")
+    vests = talk.say("something lighter instead, like a vest")
+    assert vests.intent.product_type == "vest"
+    assert vests.products and all("vest" in card.title.lower() for card in vests.products)
+
+
+def test_compare_it_with_a_product_named_but_not_shown(merch):
+    talk = Conversation(merch.chat)
+    talk.say("mugs")
+    mug = talk.say("tell me about the first one").products[0]
+    compared = talk.say("compare it with the cork base tumbler")
+    assert [card.id for card in compared.products][:1] == [mug.id]
+    assert len(compared.products) == 2 and "Tumbler" in compared.products[1].title

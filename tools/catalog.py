@@ -67,6 +67,12 @@ class SearchProductsArgs(BaseModel):
                                                     "of what the query finds rather than only close matches.")
     whole_category: bool = Field(default=False, description="The query only names the category ('garden' for "
                                                             "'Outdoor'): every product in it is a match.")
+    kind: str | None = Field(default=None, max_length=200,
+                             description="The kind of product asked for ('jacket' in 'warmer jacket'): when too "
+                                         "few products say every word of the query, those that name it.")
+    narrowing: bool = Field(default=False, description="The shopper narrowed what was shown to the features "
+                                                       "('electric only'): products that do not state them are "
+                                                       "left out, even when only one does.")
     k: int = Field(default=5, ge=1, le=20)
 
 
@@ -108,18 +114,31 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         chosen.append((hit, product))
         if len(chosen) == pool + 10 * len(soft):
             break
+    # after "chairs", "wooden only" asks for wooden chairs, not the wooden shelves (a first request leaves the kind
+    # to the query: the tees are "t-shirts" too)
+    head = args.kind.split()[-1] if args.narrowing and args.kind and args.kind.split() else None
+    of_kind = {hit.id for hit, product in chosen if states(product, head)} if head else set()
+    unstated: list[str] = []
     wanted_words = [*soft.values(), *args.features]
     if wanted_words:  # the products whose own text states the soft values and features first, in their order
         chosen = sorted(chosen, key=lambda pair: -sum(states(pair[1], value) for value in wanted_words))
-        stating_all = [pair for pair in chosen if all(states(pair[1], value) for value in wanted_words)]
-        if len(stating_all) >= 2:  # "cordless handsets": where some say it, those that do not are not asked for
+        stating_all = [pair for pair in chosen if all(states(pair[1], value) for value in wanted_words)
+                       and (not of_kind or pair[0].id in of_kind)]
+        # "cordless handsets": where some say it, those that do not are not asked for
+        if len(stating_all) >= 2 or (args.narrowing and stating_all):
             chosen = stating_all
+        elif args.narrowing and args.features:  # "insulated only" and no bottle says so: the bottles, said plainly
+            chosen = [pair for pair in chosen if pair[0].id in of_kind] or chosen
+            unstated = [word for word in args.features if not any(states(p, word) for _, p in chosen)]
     if args.age is not None:  # then those that say they suit the age
         chosen = sorted(chosen, key=lambda pair: age_fits(pair[1], args.age) is not True)
     # The products that say every word asked ("iphone 6 case", "Nintendo DS games") are what was asked for: when
     # two or more do, only they (sorted: the cheapest of them); else they come first. "Show me more" after products
     # that all said it: the rest of those (maybe none), not what merely resembles them.
     saying_all = [pair for pair in chosen if states(pair[1], args.query)]
+    if len(saying_all) < min(args.k, 2) and args.kind:  # none says "warmer": the jackets are still what is asked
+        naming_kind = [pair for pair in chosen if states(pair[1], args.kind)]
+        saying_all = naming_kind if len(naming_kind) >= min(args.k, 2) else saying_all
     if len(saying_all) >= min(args.k, 2) or _shown_said_all(shop, args):
         chosen = saying_all
     else:
@@ -127,7 +146,7 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         chosen = saying_all + [pair for pair in chosen if pair[0].id in best_hits and pair not in saying_all]
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
-    return ProductResults(query_id=query_id, request=request, products=[
+    return ProductResults(query_id=query_id, request=request, unstated=unstated, products=[
         product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today))
         for hit, product in chosen])
 

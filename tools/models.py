@@ -107,6 +107,8 @@ class ProductResults(BaseModel):
     query_id: str | None = None
     request: SearchRequest | None = Field(default=None, description="The search as run, filters included.")
     products: list[ProductCard] = Field(default_factory=list)
+    unstated: list[str] = Field(default_factory=list, description="Features the shopper narrowed to ('insulated "
+                                                                  "only') that none of the products states.")
 
 
 class ComparisonRow(BaseModel):

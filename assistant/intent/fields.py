@@ -58,6 +58,10 @@ def read_product_type(message: Message, vocabulary: CatalogVocabulary | None
                 blocks.append((block, run))
             block = []
         run += breaks
+    # "something warmer, like a jacket": the word after "something" describes what is wanted; another names it
+    described = [b for b, _ in blocks if b[0] > 0 and message.words[b[0] - 1] in _SOMETHING]
+    if described and len(described) < len(blocks):
+        blocks = [(b, r) for b, r in blocks if b not in described]
     categories = [c for c in message.claims if c.kind == "category" and not c.negated and c.first < end]
     depth = vocabulary.category_depth if vocabulary else {}
     specific = [c for c in categories if depth.get(c.value, 1) > 0]
@@ -108,6 +112,7 @@ def _is_brand(message: Message, i: int) -> bool:
     return claim is not None and claim.kind == "brand" and not claim.negated
 
 
+_SOMETHING = frozenset({"something", "anything"})
 _SUBJECTS = frozenset({"he", "she", "they", "we", "i", "you", "hes", "shes", "theyre"})
 
 

@@ -1,5 +1,5 @@
-"""Compare: the products the message points at ("the first two", "the 1st and the 3rd"), else the first two
-shown, else the top two of a search; `compare_products` puts them side by side."""
+"""Compare: the products the message points at ("the first two", "the 1st and the 3rd"; "it with the black
+armchairs": the one talked about and the one named), else the first two shown, else the top two of a search; `compare_products` puts them side by side."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import ClassVar
 from retrieval.intent import Intent
 from tools.models import Comparison
 
-from .. import wording
+from .. import cues, wording
 from ..findings import Findings
 from .clarify import ClarifyFindings
 from .context import RouteContext
@@ -89,9 +89,16 @@ def states_need(product, need: str) -> bool:
 def compare(context: RouteContext, intent: Intent, text: str) -> Findings:
     ids = context.pointed_ids(intent, text)
     shown = context.session.shown_ids
+    query_id = None
+    focus = context.session.focus_id
+    if len(ids) < 2 and focus and cues.points_at_one(text) and intent.product_type:
+        # "compare it with the black armchairs": the product talked about and the best match for the one named
+        results = context.search(intent)
+        other = next((card.id for card in results.products if card.id != focus and card.id not in ids), None)
+        if other is not None:
+            ids, query_id = list(dict.fromkeys([focus, *ids, other]))[:2], results.query_id
     if len(ids) < 2 and len(shown) >= 2:
         ids = shown[:2]
-    query_id = None
     if len(ids) < 2 and (intent.product_type or intent.category or intent.query):
         results = context.search(intent)
         ids, query_id = [card.id for card in results.products[:2]], results.query_id

@@ -37,7 +37,11 @@ class RouteContext:
                 # "not plastic", "no gray": unwanted words and attribute values both keep products out
                 "exclude_terms": list(dict.fromkeys([*intent.exclude.terms, *(
                     v for values in intent.exclude.attributes.values() for v in values)])),
-                "exclude_ids": list(exclude_ids or []), "k": k or self.results}
+                "exclude_ids": list(exclude_ids or []), "k": k or self.results, "kind": intent.product_type}
+        narrowed_to = [*intent.features, *(v for key, v in intent.attributes.items() if key not in ("color", "size"))]
+        if intent.action == "refine" and narrowed_to:
+            # "electric only", "in wood" after cooktops, chairs: the others are not what is asked now
+            args |= {"narrowing": True, "features": narrowed_to}
         if not (intent.product_type or intent.category):
             args["browse"] = True  # "something for the garden": the best of what it finds, not only close matches
         elif whole_category and intent.category and len((intent.product_type or "").split()) <= 1:

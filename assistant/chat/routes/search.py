@@ -52,7 +52,22 @@ class SearchFindings(Findings):
         if not first.in_stock:  # shown because it matches; the shopper should not find out at checkout
             pick += ", but it is out of stock right now"
         verb = "is" if len(cards) == 1 and not self.more else "are"
-        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{self._unsorted_note()}"
+        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{self._unstated_note()}" \
+               f"{self._unsorted_note()}"
+
+    def detail_facts(self) -> list[str]:
+        return [self._unstated_note().strip()] if self._unstated_note() else []
+
+    def _unstated_note(self) -> str:
+        """A feature narrowed to that no product shown states ("insulated only"), said plainly: they are the
+        closest, not what was asked."""
+        unstated = self.results.unstated if self.results and self.products else []
+        if not unstated:
+            return ""
+        words = " or ".join(f"“{word}”" for word in unstated)
+        if len(self.products) == 1:
+            return f" Its description does not say {words}, so it is the closest I have."
+        return f" None of their descriptions says {words}, so these are the closest I have."
 
     def _unsorted_note(self) -> str:
         """A sort the products cannot follow, said plainly: a feed without ratings has no "best rated"."""
