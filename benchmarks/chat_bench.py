@@ -137,7 +137,9 @@ class RecordingSearch:
 # ------------------------------------------------------------------ 1. template turns, in-process and HTTP
 
 def template_settings(db: str) -> Settings:
-    return Settings(home=demo_home(), llm="none", llm_url=None, chat_composer="template", database_url=db)
+    # One client sends every turn as fast as it can: the per-client abuse limits (issue 11) would answer 429.
+    return Settings(home=demo_home(), llm="none", llm_url=None, chat_composer="template", database_url=db,
+                    rate_limiting=False)
 
 
 def bench_turn(args: argparse.Namespace) -> None:
