@@ -415,10 +415,25 @@ def test_recipients_and_occasions(text, recipient, occasion):
     ("something warmer instead, like a jacket", "jacket", None),
     ("anything sturdier, such as a toolbox", "toolbox", None),
     ("something warmer", "warmer", None),  # nothing else named: the word is all there is
+    # a feature's words used as a noun name the product ("wall mount" is also "wall mounted")
+    ("a wall mount for it", "wall mount", None),
+    ("i need a remote control under $30", "remote control", None),
+    ("a motion sensor", "motion sensor", None),
 ])
 def test_product_types_and_categories(vocabulary, text, product_type, category):
     intent = parse(text, vocabulary)
     assert (intent.product_type, intent.category) == (product_type, category)
+
+
+@pytest.mark.parametrize("text, product_type, features", [
+    ("a wall mount for it", "wall mount", []),
+    ("a wall mount tv", "tv", ["wall mounted"]),  # describing what follows it: still a feature
+    ("wall mounted shelves", "shelves", ["wall mounted"]),
+    ("a remote control toy car", "toy car", ["remote control"]),
+])
+def test_a_feature_used_as_a_noun_is_the_product_not_a_feature(text, product_type, features):
+    intent = parse(text)
+    assert (intent.product_type, intent.features) == (product_type, features)
 
 
 def test_taxonomy_synonyms_can_be_added(vocabulary):

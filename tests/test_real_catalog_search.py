@@ -154,3 +154,11 @@ def test_compare_it_with_a_product_named_but_not_shown(merch):
     compared = talk.say("compare it with the cork base tumbler")
     assert [card.id for card in compared.products][:1] == [mug.id]
     assert len(compared.products) == 2 and "Tumbler" in compared.products[1].title
+
+
+def test_an_accessory_for_the_product_shown_is_searched_as_the_accessory(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("a TV")
+    mounts = talk.say("a wall mount for it")  # not the TVs again, "wall mounted"
+    assert mounts.intent.product_type == "wall mount"
+    assert len(mounts.products) >= 2 and all("Wall Mount" in card.title for card in mounts.products)

@@ -25,12 +25,12 @@ from . import lexicons as lex
 from .context import (IntentContext, Refinement, merge_intents, merge_queries, refine, replace_wanted,
                       resolve_reference)
 from .fields import demonstrative_before, read_action, read_language, read_product_type, read_query
-from .message import EXACT, Claim, Message
+from .message import EXACT, GUESS, Claim, Message
 from .negations import apply_negations
 from .patterns import find_patterns
 from .phrases import match_phrases, tokenise
 from retrieval.intent import Exclusions, Intent, Reference
-from .text import lemma_key, normalise, spelling_key, split_words
+from .text import is_content, lemma_key, normalise, spelling_key, split_words
 from .vocabulary import CatalogVocabulary
 
 __all__ = ["CatalogVocabulary", "IntentContext", "extract_intent", "merge_intents"]
@@ -56,6 +56,25 @@ def extract_intent(text: str, vocabulary: CatalogVocabulary | None = None,
 
 # ---------------------------------------------------------------- 4. the intent
 
+_ARTICLES = frozenset({"a", "an", "another", "some"})
+
+
+def _feature_named_as_product(message: Message, found: _ClaimedFields, vocabulary: CatalogVocabulary | None,
+                              confidence: dict[str, float]) -> tuple[str | None, float]:
+    """'a wall mount for it', 'a remote control': a feature's words used as a noun, after an article and before
+    nothing that could be their head, name the product and are no longer a feature of some other product."""
+    for claim in message.claims:
+        if claim.kind != "feature" or claim.negated or claim.last - claim.first < 2 or claim.first == 0 \
+                or message.words[claim.first - 1] not in _ARTICLES:
+            continue
+        if claim.last < len(message.words) and is_content(message.words[claim.last]):
+            continue  # "a wall mount tv bracket": the feature describes what follows
+        found.features = [f for f in found.features if f != _catalog_spelling(claim, vocabulary)]
+        if not found.features:
+            confidence.pop("features", None)
+        return " ".join(message.words[claim.first:claim.last]), GUESS
+    return None, 0.0
+
 
 def _build_intent(message: Message, vocabulary: CatalogVocabulary | None, context: IntentContext | None) -> Intent:
     """The intent the message states on its own, each field with its confidence; the context only tells
@@ -64,6 +83,8 @@ def _build_intent(message: Message, vocabulary: CatalogVocabulary | None, contex
     found = _claimed_fields(message, vocabulary, confidence)
     attributes, sort = found.attributes, found.sort
     product_type, category, type_confidence = read_product_type(message, vocabulary)
+    if product_type is None:
+        product_type, type_confidence = _feature_named_as_product(message, found, vocabulary, confidence)
     sizes = message.of_kind("size")
     if sizes:
         size = str(sizes[0].value)
