@@ -430,8 +430,12 @@ def test_product_types_and_categories(vocabulary, text, product_type, category):
     ("a wall mount tv", "tv", ["wall mounted"]),  # describing what follows it: still a feature
     ("wall mounted shelves", "shelves", ["wall mounted"]),
     ("a remote control toy car", "toy car", ["remote control"]),
+    # "ones with X": a part wanted of the kind already talked about, not a new kind
+    ("show me ones with a bottom freezer", None, ["bottom freezer"]),
+    ("do you have ones that have an ice maker?", None, ["ice maker"]),
+    ("a fridge with an ice maker", "fridge", []),
 ])
-def test_a_feature_used_as_a_noun_is_the_product_not_a_feature(text, product_type, features):
+def test_a_feature_used_as_a_noun_is_the_product_and_a_part_wanted_is_a_feature(text, product_type, features):
     intent = parse(text)
     assert (intent.product_type, intent.features) == (product_type, features)
 

@@ -162,3 +162,21 @@ def test_an_accessory_for_the_product_shown_is_searched_as_the_accessory(electro
     mounts = talk.say("a wall mount for it")  # not the TVs again, "wall mounted"
     assert mounts.intent.product_type == "wall mount"
     assert len(mounts.products) >= 2 and all("Wall Mount" in card.title for card in mounts.products)
+
+
+def test_ones_with_a_part_stay_in_the_kind_and_say_what_no_product_states(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("I'm looking for a refrigerator")
+    bottom = talk.say("show me ones with a bottom freezer")  # the slice has top-freezer and side-by-side ones
+    assert bottom.products and all("Refrigerator" in card.title for card in bottom.products)
+    assert "“bottom freezer”" in bottom.reply
+    assert not any(reason.startswith("matches") for card in bottom.products for reason in card.reasons)
+
+
+def test_anything_cheaper_than_the_one_talked_about_is_a_search(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("a refrigerator")
+    biggest = talk.say("which one is the biggest?").products[0]
+    cheaper = talk.say("anything cheaper than that?")
+    assert cheaper.products and all(card.price < biggest.price and "Refrigerator" in card.title
+                                    for card in cheaper.products)

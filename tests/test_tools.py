@@ -111,5 +111,8 @@ def test_reasons_put_the_asked_constraint_first_then_the_ranker_and_product_fact
                                                                           "you often buy Runvale"]
     assert reasons_for(product, SearchRequest(query="shoes"), ["recency"], today=today) == [
         "new this month", "4.6 stars from 212 reviews"]
-    assert reasons_for(product.model_copy(update={"rating": None, "launched_at": None}),
-                       SearchRequest(query="shoes"), today=today) == ["matches “shoes”"]
+    plain = product.model_copy(update={"rating": None, "launched_at": None})
+    assert reasons_for(plain, SearchRequest(query="shoes"), today=today) == ["matches “shoes”"]
+    # a product found by meaning, not by the words asked, is not said to match them
+    assert reasons_for(plain, SearchRequest(query="bottom freezer"), today=today, says_query=False) == [
+        "the closest to “bottom freezer”"]

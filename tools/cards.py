@@ -27,8 +27,9 @@ def product_card(product: Product, reasons: Sequence[str] = ()) -> ProductCard:
 
 
 def reasons_for(product: Product, request: SearchRequest | None, why: Sequence[str] = (),
-                features: Sequence[str] = (), today: date | None = None) -> list[str]:
-    """One or two reasons, the asked-for one first; `why` are the ranker's feature names for this product."""
+                features: Sequence[str] = (), today: date | None = None, says_query: bool = True) -> list[str]:
+    """One or two reasons, the asked-for one first; `why` are the ranker's feature names for this product.
+    `says_query`: the product's own text has every word of the query (else it is only close to it)."""
     today = today or date.today()
     asked = _asked(product, request, features) if request else []
     facts = _facts(product, why, today)
@@ -37,7 +38,9 @@ def reasons_for(product: Product, request: SearchRequest | None, why: Sequence[s
         if len(chosen) >= MAX_REASONS:
             break
         chosen.append(reason)
-    return chosen or ([f"matches “{request.query}”"] if request else [])
+    if chosen or request is None:
+        return chosen
+    return [f"matches “{request.query}”" if says_query else f"the closest to “{request.query}”"]
 
 
 def _asked(product: Product, request: SearchRequest, features: Sequence[str]) -> list[str]:

@@ -147,7 +147,8 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     return ProductResults(query_id=query_id, request=request, unstated=unstated, products=[
-        product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today))
+        product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today,
+                                          says_query=states(product, args.query)))
         for hit, product in chosen])
 
 

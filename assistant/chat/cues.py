@@ -88,6 +88,15 @@ def relative_move(text: str) -> str | None:
     return None
 
 
+OTHER_ONES_RE = re.compile(r"\b(?:anything|something|any|others?|ones|alternatives?)\b", re.IGNORECASE)
+
+
+def wants_other_than_shown(text: str) -> bool:
+    """'anything cheaper than that?', 'got something bigger?': other products, a move from the one shown; not a
+    question about it ('is it cheaper than the other one?')."""
+    return relative_move(text) is not None and bool(OTHER_ONES_RE.search(text))
+
+
 def asks_which(text: str) -> bool:
     """'which one is the cheapest?', 'what's the best rated of these': a pick among the products shown."""
     return bool(WHICH_RE.search(text))

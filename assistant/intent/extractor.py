@@ -19,6 +19,7 @@ The LLM refinement reads `Intent.confidence` to decide which fields to revisit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import lexicons as lex
@@ -57,6 +58,7 @@ def extract_intent(text: str, vocabulary: CatalogVocabulary | None = None,
 # ---------------------------------------------------------------- 4. the intent
 
 _ARTICLES = frozenset({"a", "an", "another", "some"})
+_ONES_WITH_RE = re.compile(r"\b(?:ones?|those|models?)\s+(?:with|that ha(?:ve|s)|having)\s+(?:an?\s+|the\s+)?")
 
 
 def _feature_named_as_product(message: Message, found: _ClaimedFields, vocabulary: CatalogVocabulary | None,
@@ -85,6 +87,12 @@ def _build_intent(message: Message, vocabulary: CatalogVocabulary | None, contex
     product_type, category, type_confidence = read_product_type(message, vocabulary)
     if product_type is None:
         product_type, type_confidence = _feature_named_as_product(message, found, vocabulary, confidence)
+    elif not category and _ONES_WITH_RE.search(message.text) and re.search(
+            _ONES_WITH_RE.pattern + re.escape(product_type) + r"\b", message.text):
+        # "ones with a bottom freezer": a part the product has, wanted of the kind already talked about
+        found.features.append(product_type)
+        confidence["features"] = min(confidence.get("features", 1.0), type_confidence)
+        product_type = None
     sizes = message.of_kind("size")
     if sizes:
         size = str(sizes[0].value)

@@ -72,6 +72,8 @@ class RouteContext:
         of?', 'does the first one have caller ID?': a question about a property of products, not a request for
         others. A question that names a kind no shown product is answers too (the route finds it first)."""
         lowered = text.lower().strip()
+        if cues.wants_other_than_shown(text):
+            return False
         if self.asks_about_focus(text):
             return True
         if _WHICH_ONE.search(lowered):
