@@ -26,6 +26,14 @@ def test_a_new_product_type_starts_a_new_request():
     assert tents.price.max is None and "color" not in tents.attributes
 
 
+def test_something_for_a_new_purpose_starts_a_new_request():
+    lamps = extract_intent("floor lamps under $80 in black")
+    balcony = follow("something for my balcony", previous=lamps)
+    assert balcony.action == "search" and balcony.product_type is None and balcony.query == "balcony"
+    assert balcony.price.max is None and "color" not in balcony.attributes
+    assert follow("something cheaper", previous=lamps).action == "refine"  # a move, not a purpose
+
+
 def test_a_refinement_keeps_the_rest():
     blue = follow("in blue")
     assert blue.action == "refine" and blue.product_type == "board game" and blue.attributes["color"] == "blue"

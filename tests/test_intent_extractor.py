@@ -414,6 +414,10 @@ def test_recipients_and_occasions(text, recipient, occasion):
     # the word after "something" describes the want; the kind named after it is the product
     ("something warmer instead, like a jacket", "jacket", None),
     ("anything sturdier, such as a toolbox", "toolbox", None),
+    # "something to ...", "something for ...": what it is for, no product named
+    ("i need something to decorate my living room", None, None),
+    ("something to keep my coffee hot", None, None),
+    ("something for the garden, like a trowel", "trowel", None),
     ("something warmer", "warmer", None),  # nothing else named: the word is all there is
     # a feature's words used as a noun name the product ("wall mount" is also "wall mounted")
     ("a wall mount for it", "wall mount", None),

@@ -180,3 +180,10 @@ def test_anything_cheaper_than_the_one_talked_about_is_a_search(electronics):
     cheaper = talk.say("anything cheaper than that?")
     assert cheaper.products and all(card.price < biggest.price and "Refrigerator" in card.title
                                     for card in cheaper.products)
+
+
+def test_something_for_a_room_shows_the_category_for_it(home):
+    talk = Conversation(home.chat)
+    room = talk.say("hi! I need something to decorate my living room")  # "decorate" is no product
+    assert room.intent.product_type is None and room.intent.category == "Indoor"
+    assert len(room.products) >= 3 and all("Indoor" in path for path in categories(home, room))

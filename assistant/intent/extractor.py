@@ -58,6 +58,7 @@ def extract_intent(text: str, vocabulary: CatalogVocabulary | None = None,
 # ---------------------------------------------------------------- 4. the intent
 
 _ARTICLES = frozenset({"a", "an", "another", "some"})
+_PURPOSE_RE = re.compile(r"\b(?:something|anything)\s+(?:to|for)\b")
 _ONES_WITH_RE = re.compile(r"\b(?:ones?|those|models?)\s+(?:with|that ha(?:ve|s)|having)\s+(?:an?\s+|the\s+)?")
 
 
@@ -274,6 +275,9 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
                                          "features": list(dict.fromkeys([*fresh.features, fresh.product_type]))})
     if fresh.product_type and not _same_product(fresh, previous):
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh
+    if not fresh.product_type and fresh.query and _PURPOSE_RE.search(message.text) \
+            and not (fresh.category and fresh.category == previous.category):
+        return fresh.model_copy(update={"action": "search"})  # "something for my balcony": a new want too
     known_sizes = vocabulary.size_values if vocabulary else ()
     refined = refine(previous, fresh, _refinement_cues(message), context, known_sizes)
     return _let_go(refined, message.text)

@@ -58,10 +58,12 @@ def read_product_type(message: Message, vocabulary: CatalogVocabulary | None
                 blocks.append((block, run))
             block = []
         run += breaks
-    # "something warmer, like a jacket": the word after "something" describes what is wanted; another names it
+    # "something warmer, like a jacket": the word after "something" describes what is wanted; another names it.
+    # "something to decorate my living room", "something for my balcony": a purpose, no product named.
     described = [b for b, _ in blocks if b[0] > 0 and message.words[b[0] - 1] in _SOMETHING]
-    if described and len(described) < len(blocks):
-        blocks = [(b, r) for b, r in blocks if b not in described]
+    purpose = [b for b, _ in blocks if _for_a_purpose(message, b[0])]
+    if (described and len(described) < len(blocks)) or purpose:
+        blocks = [(b, r) for b, r in blocks if b not in described and b not in purpose]
     categories = [c for c in message.claims if c.kind == "category" and not c.negated and c.first < end]
     depth = vocabulary.category_depth if vocabulary else {}
     specific = [c for c in categories if depth.get(c.value, 1) > 0]
@@ -72,6 +74,10 @@ def read_product_type(message: Message, vocabulary: CatalogVocabulary | None
         chosen = next((b for b, _ in blocks if any(c.first in b for c in specific)), first_run)
     chosen = _contents_of_container(message, chosen, blocks) if chosen else chosen
     if chosen is None and categories:
+        if any(categories[0].first in b for b in purpose):
+            # "something for the living room": that department; "something to keep my coffee hot" is no coffee
+            department = depth.get(categories[0].value, 1) == 0
+            return None, categories[0].value if department else None, categories[0].confidence if department else 0.0
         chosen = list(range(categories[0].first, categories[0].last))
     if chosen is None:
         return None, None, 0.0
@@ -96,6 +102,16 @@ def read_product_type(message: Message, vocabulary: CatalogVocabulary | None
         best = max(inside, key=lambda c: (depth.get(c.value, 1), c.first))
         return product_type, best.value, best.confidence
     return product_type, None, GUESS if last - first <= 2 else AMBIGUOUS
+
+
+def _for_a_purpose(message: Message, i: int) -> bool:
+    """Whether token `i` is in "something to ..." / "something for ..." (same clause): what the thing is for."""
+    for j in range(i - 1, 0, -1):
+        if SENTENCE_GAP.search(message.gap(j + 1)) or message.words[j] in ("like", "such"):
+            return False
+        if message.words[j - 1] in _SOMETHING:
+            return message.words[j] in ("to", "for")
+    return False
 
 
 def _contents_of_container(message: Message, chosen: list[int], blocks: list[tuple[list[int], int]]) -> list[int]:
