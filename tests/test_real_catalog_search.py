@@ -187,3 +187,19 @@ def test_something_for_a_room_shows_the_category_for_it(home):
     room = talk.say("hi! I need something to decorate my living room")  # "decorate" is no product
     assert room.intent.product_type is None and room.intent.category == "Indoor"
     assert len(room.products) >= 3 and all("Indoor" in path for path in categories(home, room))
+
+
+def test_a_kind_the_store_lacks_is_said_plainly_and_a_synonym_is_not_a_lack(merch):
+    talk = Conversation(merch.chat)
+    sneakers = talk.say("do you sell sneakers?")  # no shoes at all in the merchandise store
+    assert sneakers.reply.startswith("I have nothing that says “sneakers”") and "closest" in sneakers.reply
+    tees = talk.say("a t-shirt between 20 and 25 dollars")  # the store's "Tee"s are t-shirts
+    assert tees.intent.product_type == "t-shirt" and tees.reply.startswith("Here are")
+    assert all("Tee" in card.title or "T-Shirt" in card.title for card in tees.products)
+
+
+def test_a_name_with_a_brand_before_a_comma_is_written_whole(merch):
+    talk = Conversation(merch.chat)
+    organizers = talk.say("a laptop organizer")
+    assert organizers.products[0].title.startswith("Google, LLCognito")
+    assert "the Google, LLCognito" in organizers.reply

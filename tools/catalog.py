@@ -35,6 +35,9 @@ MAX_GAP_TO_BEST = 0.2
 # count too: short product texts score low ("garden" in a 20-product home store: gloves 0.34 by the word,
 # watering cans 0.35-0.39 and pots 0.32 by meaning); a store without the word still needs MIN_DENSE_SIMILARITY.
 NEAR_BEST, MIN_NEAR_SIMILARITY = 0.1, 0.28
+# A product this close in meaning is the kind asked for by another name ("t-shirt" found tees at 0.51-0.55);
+# below it and without the kind's word, only the closest thing ("backpacks" found hoodies at 0.46).
+SAME_KIND_SIMILARITY = 0.5
 SORT_POOL = 20  # "cheapest first" orders this many of the best matches, not the whole catalog
 # A colour or size filter is hard where the catalog states that field for most products and some product
 # has the value; where most do not say (a marketplace feed with sizes only in some titles), it would hide the
@@ -146,7 +149,12 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         chosen = saying_all + [pair for pair in chosen if pair[0].id in best_hits and pair not in saying_all]
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
-    return ProductResults(query_id=query_id, request=request, unstated=unstated, products=[
+    # "do you sell backpacks?" where none does: what is shown is only close, and the reply says so
+    kind_head = args.kind.split()[-1] if args.kind and args.kind.split() else None
+    closest_only = bool(kind_head and chosen and not (args.category or args.browse) and not any(
+        states(product, kind_head) or (hit.dense_similarity or 0.0) >= SAME_KIND_SIMILARITY
+        for hit, product in chosen))
+    return ProductResults(query_id=query_id, request=request, unstated=unstated, closest_only=closest_only, products=[
         product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today,
                                           says_query=states(product, args.query)))
         for hit, product in chosen])

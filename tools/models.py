@@ -109,6 +109,8 @@ class ProductResults(BaseModel):
     products: list[ProductCard] = Field(default_factory=list)
     unstated: list[str] = Field(default_factory=list, description="Features the shopper narrowed to ('insulated "
                                                                   "only') that none of the products states.")
+    closest_only: bool = Field(default=False, description="None of the products names the kind asked for "
+                                                          "('backpacks' in a store without any): only close.")
 
 
 class ComparisonRow(BaseModel):

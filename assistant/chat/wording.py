@@ -14,8 +14,10 @@ GREETING = ("I can find products, compare them, answer questions about shipping,
 
 
 def name(card: ProductCard) -> str:
-    """'Ridgefern 2-Person Canvas Tent, Orange' -> 'Ridgefern 2-Person Canvas Tent'."""
-    return card.title.split(",")[0].strip()
+    """'Ridgefern 2-Person Canvas Tent, Orange' -> 'Ridgefern 2-Person Canvas Tent'; 'Google, LLCognito
+    Laptop Organizer' is whole (a one-word part before the comma is a brand, not the name)."""
+    head = card.title.split(",")[0].strip()
+    return head if len(head.split()) >= 2 else card.title.strip()
 
 
 def price(value: float | None) -> str:

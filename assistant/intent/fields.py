@@ -155,6 +155,8 @@ def _is_product_word(message: Message, i: int) -> bool:
     word = message.words[i]
     if i + 1 < len(message.words) and message.words[i + 1] in lex.GENERIC_COMPOUNDS.get(word, ()):
         return True  # "gift card"
+    if len(word) == 1 and word.isalpha() and i + 1 < len(message.words) and message.gap(i + 1) == "-":
+        return True  # "t-shirt", "e-reader": the letter is part of the name
     if _is_model_code(message, i):
         # a model number between product words belongs to the name ("iphone 15 case", "galaxy s23 ultra");
         # elsewhere it is no product word ("sony wh-1000xm5 headphones")

@@ -52,11 +52,17 @@ class SearchFindings(Findings):
         if not first.in_stock:  # shown because it matches; the shopper should not find out at checkout
             pick += ", but it is out of stock right now"
         verb = "is" if len(cards) == 1 and not self.more else "are"
+        if self.results is not None and self.results.closest_only and what:
+            return f"I have nothing that says “{what}”, so here {verb} the {options} closest to it" \
+                   f"{' ' + limits if limits else ''}. {pick}.{self._unstated_note()}{self._unsorted_note()}"
         return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{self._unstated_note()}" \
                f"{self._unsorted_note()}"
 
     def detail_facts(self) -> list[str]:
-        return [self._unstated_note().strip()] if self._unstated_note() else []
+        what = self.intent.product_type or ""
+        closest = [f"No product says “{what}”: these are only the closest."] \
+            if self.results is not None and self.results.closest_only and what and self.products else []
+        return closest + ([self._unstated_note().strip()] if self._unstated_note() else [])
 
     def _unstated_note(self) -> str:
         """A feature narrowed to that no product shown states ("insulated only"), said plainly: they are the
