@@ -418,6 +418,7 @@ def test_recipients_and_occasions(text, recipient, occasion):
     ("i need something to decorate my living room", None, None),
     ("something to keep my coffee hot", None, None),
     ("something for the garden, like a trowel", "trowel", None),
+    ("stickers or other merch", "stickers", None),  # "merch" is the whole store, not a kind
     ("something warmer", "warmer", None),  # nothing else named: the word is all there is
     # a feature's words used as a noun name the product ("wall mount" is also "wall mounted")
     ("a wall mount for it", "wall mount", None),

@@ -203,3 +203,17 @@ def test_a_name_with_a_brand_before_a_comma_is_written_whole(merch):
     organizers = talk.say("a laptop organizer")
     assert organizers.products[0].title.startswith("Google, LLCognito")
     assert "the Google, LLCognito" in organizers.reply
+
+
+def test_a_kind_named_inside_a_compound_is_that_kind(electronics):
+    talk = Conversation(electronics.chat)
+    phones = talk.say("a corded phone under $100")  # the slice's corded phones are "Corded Speakerphone"s
+    assert phones.reply.startswith("Here are") and all("phone" in card.title.lower() for card in phones.products)
+
+
+def test_a_colour_after_a_kind_keeps_the_kind(merch):
+    talk = Conversation(merch.chat)
+    for kind, colour, word in (("water bottles", "an olive one", "Bottle"), ("journals", "a red one", "Journal")):
+        talk.say(kind)
+        one = talk.say(colour)  # the one of that colour, not tees of that colour filling the list
+        assert one.products and all(word in card.title for card in one.products), (kind, colour)

@@ -74,8 +74,11 @@ class SearchProductsArgs(BaseModel):
                              description="The kind of product asked for ('jacket' in 'warmer jacket'): when too "
                                          "few products say every word of the query, those that name it.")
     narrowing: bool = Field(default=False, description="The shopper narrowed what was shown to the features "
-                                                       "('electric only'): products that do not state them are "
-                                                       "left out, even when only one does.")
+                                                       "('electric only'): products of another kind, and those "
+                                                       "that do not state them, are left out, even when only one "
+                                                       "does.")
+    same_kind: bool = Field(default=False, description="A refinement of what was shown ('a red one' after pens): "
+                                                       "close matches of another kind do not fill the list.")
     k: int = Field(default=5, ge=1, le=20)
 
 
@@ -119,8 +122,9 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
             break
     # after "chairs", "wooden only" asks for wooden chairs, not the wooden shelves (a first request leaves the kind
     # to the query: the tees are "t-shirts" too)
-    head = args.kind.split()[-1] if args.narrowing and args.kind and args.kind.split() else None
-    of_kind = {hit.id for hit, product in chosen if states(product, head)} if head else set()
+    head_of_kind = args.kind.split()[-1] if args.kind and args.kind.split() else None  # "water bottles": bottle
+    of_kind = {hit.id for hit, product in chosen if names_kind(product, head_of_kind)} \
+        if args.narrowing and head_of_kind else set()
     unstated: list[str] = []
     wanted_words = [*soft.values(), *args.features]
     if wanted_words:  # the products whose own text states the soft values and features first, in their order
@@ -146,13 +150,17 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         chosen = saying_all
     else:
         best_hits = {hit.id for hit in response.results[:depth]}
-        chosen = saying_all + [pair for pair in chosen if pair[0].id in best_hits and pair not in saying_all]
+        fillers = [pair for pair in chosen if pair[0].id in best_hits and pair not in saying_all]
+        if args.same_kind and head_of_kind:  # "a red one" after pens: the red pen, not red journals
+            fillers = [pair for pair in fillers if names_kind(pair[1], head_of_kind)
+                       or (pair[0].dense_similarity or 0.0) >= SAME_KIND_SIMILARITY] if any(
+                names_kind(p, head_of_kind) for _, p in saying_all + fillers) else fillers
+        chosen = saying_all + fillers
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     # "do you sell backpacks?" where none does: what is shown is only close, and the reply says so
-    kind_head = args.kind.split()[-1] if args.kind and args.kind.split() else None
-    closest_only = bool(kind_head and chosen and not (args.category or args.browse) and not any(
-        states(product, kind_head) or (hit.dense_similarity or 0.0) >= SAME_KIND_SIMILARITY
+    closest_only = bool(head_of_kind and chosen and not (args.category or args.browse) and not any(
+        names_kind(product, head_of_kind) or (hit.dense_similarity or 0.0) >= SAME_KIND_SIMILARITY
         for hit, product in chosen))
     return ProductResults(query_id=query_id, request=request, unstated=unstated, closest_only=closest_only, products=[
         product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today,
@@ -172,6 +180,17 @@ def states(product: Product, value: str) -> bool:
     text = _words(" ".join([_text(product), _path(product), *(v for key in product.attributes
                                                               for v in product.attribute_values(key))]))
     return bool(words) and all(word in text for word in words)
+
+
+def names_kind(product: Product, head: str) -> bool:
+    """Whether a product's text names a kind by its head word, compounds included: 'phone' in 'Corded
+    Speakerphone', 'chair' in 'Black Armchairs'."""
+    wanted = _words(head)
+    if len(wanted) != 1:
+        return states(product, head)
+    word = next(iter(wanted))
+    text = _words(" ".join([_text(product), _path(product)]))
+    return any(w == word or (len(word) >= 3 and w.endswith(word)) for w in text)
 
 
 def _words(text: str) -> set[str]:

@@ -358,6 +358,7 @@ PRODUCT_TYPE_SYNONYMS: dict[str, str] = {
 # Words that never name a product type on their own ("something", "gift", "ones").
 GENERIC_NOUNS = frozenset({
     "something", "anything", "thing", "things", "stuff", "item", "items", "product", "products", "one", "ones",
+    "merch", "merchandise", "swag",
     "gift", "gifts", "present", "presents", "idea", "ideas", "option", "options", "pair", "pairs",
     "kind", "type", "sort", "brand", "brands", "color", "colors", "colour", "colours", "size", "sizes", "style",
     "model", "version", "deal", "deals", "them", "those", "these", "it", "price", "prices", "choice", "choices",

@@ -42,6 +42,8 @@ class RouteContext:
         if intent.action == "refine" and narrowed_to:
             # "electric only", "in wood" after cooktops, chairs: the others are not what is asked now
             args |= {"narrowing": True, "features": narrowed_to}
+        elif intent.action == "refine":
+            args["same_kind"] = True  # "a red one" after pens: a red journal is no answer
         if not (intent.product_type or intent.category):
             args["browse"] = True  # "something for the garden": the best of what it finds, not only close matches
         elif whole_category and intent.category and len((intent.product_type or "").split()) <= 1:
