@@ -34,6 +34,15 @@ def test_something_for_a_new_purpose_starts_a_new_request():
     assert follow("something cheaper", previous=lamps).action == "refine"  # a move, not a purpose
 
 
+def test_an_accessory_for_it_is_a_new_request_for_the_last_kind():
+    tv = extract_intent("a 55 inch tv under $600")
+    mount = follow("a wall mount for it", previous=tv)
+    assert mount.action == "search" and mount.product_type == "wall mount" and set(mount.query.split()) == {
+        "tv", "wall", "mount"}
+    assert mount.price.max is None  # the TV's budget was the TV's
+    assert follow("a case for it", previous=extract_intent("an iphone 6")).query.split()[-1] == "case"
+
+
 def test_a_refinement_keeps_the_rest():
     blue = follow("in blue")
     assert blue.action == "refine" and blue.product_type == "board game" and blue.attributes["color"] == "blue"

@@ -162,6 +162,7 @@ def test_an_accessory_for_the_product_shown_is_searched_as_the_accessory(electro
     mounts = talk.say("a wall mount for it")  # not the TVs again, "wall mounted"
     assert mounts.intent.product_type == "wall mount"
     assert len(mounts.products) >= 2 and all("Wall Mount" in card.title for card in mounts.products)
+    assert "TV Wall Mount" in mounts.products[0].title  # for it: a TV's mount first
 
 
 def test_ones_with_a_part_stay_in_the_kind_and_say_what_no_product_states(electronics):

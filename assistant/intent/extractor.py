@@ -58,6 +58,7 @@ def extract_intent(text: str, vocabulary: CatalogVocabulary | None = None,
 # ---------------------------------------------------------------- 4. the intent
 
 _ARTICLES = frozenset({"a", "an", "another", "some"})
+_FOR_IT_RE = re.compile(r"\bfor (?:it|this|that|them|these|those)(?: ones?)?\b")
 _PURPOSE_RE = re.compile(r"\b(?:something|anything)\s+(?:to|for)\b")
 _ONES_WITH_RE = re.compile(r"\b(?:ones?|those|models?)\s+(?:with|that ha(?:ve|s)|having)\s+(?:an?\s+|the\s+)?")
 
@@ -274,6 +275,10 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
         fresh = fresh.model_copy(update={"product_type": None, "action": "refine",
                                          "features": list(dict.fromkeys([*fresh.features, fresh.product_type]))})
     if fresh.product_type and not _same_product(fresh, previous):
+        if _FOR_IT_RE.search(message.text) and previous.product_type:
+            # "a wall mount for it" after a TV: a TV wall mount, a new request for what goes with the last one
+            return fresh.model_copy(update={"action": "search",
+                                            "query": merge_queries(previous.product_type, fresh.query)})
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh
     if not fresh.product_type and fresh.query and _PURPOSE_RE.search(message.text) \
             and not (fresh.category and fresh.category == previous.category):
