@@ -43,6 +43,17 @@ def test_an_accessory_for_it_is_a_new_request_for_the_last_kind():
     assert follow("a case for it", previous=extract_intent("an iphone 6")).query.split()[-1] == "case"
 
 
+@pytest.mark.parametrize("before, message, kind, wanted", [
+    ("a dash kit for a Toyota RAV4", "for a Honda Element instead", "dash kit", "honda element"),
+    ("Nintendo DS games", "what about for the 3DS?", "games", "3ds"),  # 'ds' is replaced by '3ds'
+    ("iphone 6 cases", "and for the iphone 5?", "cases", "iphone 5"),
+])
+def test_for_another_target_keeps_the_kind_and_wants_the_new_target(before, message, kind, wanted):
+    after = follow(message, previous=extract_intent(before))
+    assert (after.action, after.product_type, after.features[-1]) == ("refine", kind, wanted)
+    assert follow("for my dad", previous=extract_intent(before)).recipient == "my dad"  # a person, not a fit
+
+
 def test_a_refinement_keeps_the_rest():
     blue = follow("in blue")
     assert blue.action == "refine" and blue.product_type == "board game" and blue.attributes["color"] == "blue"

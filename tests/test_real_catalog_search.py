@@ -218,3 +218,11 @@ def test_a_colour_after_a_kind_keeps_the_kind(merch):
         talk.say(kind)
         one = talk.say(colour)  # the one of that colour, not tees of that colour filling the list
         assert one.products and all(word in card.title for card in one.products), (kind, colour)
+
+
+def test_the_same_kind_for_another_target(electronics):
+    talk = Conversation(electronics.chat)
+    talk.say("a dash kit for a Toyota RAV4")
+    accord = talk.say("what about for a Honda Accord?")
+    assert accord.products and all("Dash Kit" in card.title and "Honda Accord" in card.title
+                                   for card in accord.products)

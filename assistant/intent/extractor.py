@@ -59,6 +59,10 @@ def extract_intent(text: str, vocabulary: CatalogVocabulary | None = None,
 
 _ARTICLES = frozenset({"a", "an", "another", "some"})
 _FOR_IT_RE = re.compile(r"\bfor (?:it|this|that|them|these|those)(?: ones?)?\b")
+# "for a Honda Element instead", "what about for the 3DS?": the message is only what the product is for
+_FOR_TARGET_RE = re.compile(r"^\s*(?:(?:what|how) about |and |or |(?:do you have |got )?(?:one|some|any|ones) )?"
+                            r"for (?:a |an |the |my |our )?(?P<target>[^?.!]+?)(?:,? instead)?\s*[?.!]*\s*$",
+                            re.IGNORECASE)
 _PURPOSE_RE = re.compile(r"\b(?:something|anything)\s+(?:to|for)\b")
 _ONES_WITH_RE = re.compile(r"\b(?:ones?|those|models?)\s+(?:with|that ha(?:ve|s)|having)\s+(?:an?\s+|the\s+)?")
 
@@ -266,6 +270,10 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
     previous = context.previous
     if previous is None or fresh.action not in ("refine", "search", "recommend"):
         return fresh
+    target = _FOR_TARGET_RE.match(message.text)
+    if target and previous.product_type and (fresh.query or fresh.product_type) \
+            and not (fresh.recipient or fresh.occasion or fresh.price.max or fresh.price.min):
+        return _for_another_target(previous, fresh, target["target"])
     if lex.INSTEAD_RE.search(message.text) and (fresh.query or fresh.product_type or fresh.features):
         return replace_wanted(previous, fresh)
     if fresh.action == "recommend":
@@ -286,6 +294,22 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
     known_sizes = vocabulary.size_values if vocabulary else ()
     refined = refine(previous, fresh, _refinement_cues(message), context, known_sizes)
     return _let_go(refined, message.text)
+
+
+def _for_another_target(previous: Intent, fresh: Intent, target: str) -> Intent:
+    """'for a Honda Element instead' after a dash kit for a RAV4, 'what about for the 3DS?' after DS games: the
+    same kind of product, for the new target (a word of the kind the target replaces goes: 'ds' for '3ds')."""
+    new_words = [w for w in fresh.query.split() if w] or target.split()
+    kind_words = previous.product_type.split()
+    if {w.lower() for w in kind_words[:-1]} & {n.lower() for n in new_words}:
+        kind_words = kind_words[-1:]  # "iphone 6 cases", then "for the iphone 5": cases
+    kind = " ".join(w for w in kind_words
+                    if not any(w.lower() in n.lower() and w.lower() != n.lower() for n in new_words)) \
+        or previous.product_type
+    wanted = " ".join(new_words)  # what the product must say it fits: "honda element", "3ds"
+    return previous.model_copy(update={"action": "refine", "product_type": kind, "category": None,
+                                       "query": merge_queries(kind, wanted), "reference": None,
+                                       "features": list(dict.fromkeys([*previous.features, wanted]))})
 
 
 def _let_go(intent: Intent, text: str) -> Intent:

@@ -73,7 +73,7 @@ class SearchFindings(Findings):
         words = " or ".join(f"“{word}”" for word in unstated)
         if len(self.products) == 1:
             return f" Its description does not say {words}, so it is the closest I have."
-        return f" None of their descriptions says {words}, so these are the closest I have."
+        return f" Their descriptions do not say {words}, so these are only the closest I have."
 
     def _unsorted_note(self) -> str:
         """A sort the products cannot follow, said plainly: a feed without ratings has no "best rated"."""
