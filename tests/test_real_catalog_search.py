@@ -226,3 +226,10 @@ def test_the_same_kind_for_another_target(electronics):
     accord = talk.say("what about for a Honda Accord?")
     assert accord.products and all("Dash Kit" in card.title and "Honda Accord" in card.title
                                    for card in accord.products)
+
+
+def test_what_can_be_bought_comes_before_what_cannot(merch):
+    talk = Conversation(merch.chat)
+    for message in ("a gift for a 10 year old", "a zip hoodie", "mugs and bottles"):
+        stock = [card.in_stock for card in talk.say(message).products]
+        assert stock == sorted(stock, reverse=True), message  # in stock first, out of stock after

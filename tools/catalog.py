@@ -157,6 +157,8 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
                 names_kind(p, head_of_kind) for _, p in saying_all + fillers) else fillers
         chosen = saying_all + fillers
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
+    if args.sort == "relevance":  # what can be bought first; what cannot stays shown, after it
+        chosen = sorted(chosen, key=lambda pair: pair[1].in_stock is False)
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     # "do you sell backpacks?" where none does: what is shown is only close, and the reply says so
     closest_only = bool(head_of_kind and chosen and not (args.category or args.browse) and not any(
