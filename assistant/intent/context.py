@@ -8,6 +8,10 @@ tests/test_dialogue_state.py):
 | a new product type or topic | "show me dinosaur figures" | the new request alone: the old budget, colours, brands and features belonged to the old one |
 | a refinement | "in blue", "under $15", "not X", "waterproof" | the previous request with the new constraint laid over it |
 | "instead" / "rather" / "something else" | "something more creative instead" | the new want, keeping the budget, who it is for, the occasion and the brands ruled out |
+| the same kind for another target | "for a Honda Element instead", "what about for the 3DS?" | the previous request, its kind kept (less a word the target replaces: 'ds' for '3ds'), the target a feature the products must state |
+| an accessory "for it" | "a wall mount for it" after TVs | a new request for the accessory, the previous kind in its query ("tv wall mount") |
+| a purpose | "something for my balcony", "something to keep my coffee hot" | a new request (no product named; a department it names is the scope) |
+| "ones with X" / "X only" | "ones with a bottom freezer", "electric only" | a refinement: X a feature the products of the kind must state (the reply says when none does) |
 | "cheaper" | after products at $20, $25, $40 | below the median shown ($24.99), never below all of it unless all cost the same; no prices shown: 0.8 x the old ceiling, else cheapest first |
 | "more expensive" | | above the median shown (mirror of cheaper) |
 | "bigger" / "smaller" | | one step along the size ladder (XS..XXXL, Twin..California King, or the catalog's own sizes) |
