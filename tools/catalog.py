@@ -120,9 +120,9 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
         chosen.append((hit, product))
         if len(chosen) == pool + 10 * len(soft):
             break
+    head_of_kind = args.kind.split()[-1] if args.kind and args.kind.split() else None  # "water bottles": bottle
     # after "chairs", "wooden only" asks for wooden chairs, not the wooden shelves (a first request leaves the kind
     # to the query: the tees are "t-shirts" too)
-    head_of_kind = args.kind.split()[-1] if args.kind and args.kind.split() else None  # "water bottles": bottle
     of_kind = {hit.id for hit, product in chosen if names_kind(product, head_of_kind)} \
         if args.narrowing and head_of_kind else set()
     unstated: list[str] = []
@@ -151,19 +151,16 @@ def search_products(shop: Shop, args: SearchProductsArgs) -> ProductResults:
     else:
         best_hits = {hit.id for hit in response.results[:depth]}
         fillers = [pair for pair in chosen if pair[0].id in best_hits and pair not in saying_all]
-        if args.same_kind and head_of_kind:  # "a red one" after pens: the red pen, not red journals
-            fillers = [pair for pair in fillers if names_kind(pair[1], head_of_kind)
-                       or (pair[0].dense_similarity or 0.0) >= SAME_KIND_SIMILARITY] if any(
-                names_kind(p, head_of_kind) for _, p in saying_all + fillers) else fillers
+        if args.same_kind and head_of_kind and any(names_kind(p, head_of_kind) for _, p in saying_all + fillers):
+            fillers = [pair for pair in fillers if _is_of_kind(pair, head_of_kind)]  # "a red one": no red journals
         chosen = saying_all + fillers
     chosen = sort_matches(chosen[:wanted], args.sort)[:args.k]
     if args.sort == "relevance":  # what can be bought first; what cannot stays shown, after it
         chosen = sorted(chosen, key=lambda pair: pair[1].in_stock is False)
     query_id = _log(shop, request, response.model_copy(update={"results": [hit for hit, _ in chosen]}))
     # "do you sell backpacks?" where none does: what is shown is only close, and the reply says so
-    closest_only = bool(head_of_kind and chosen and not (args.category or args.browse) and not any(
-        names_kind(product, head_of_kind) or (hit.dense_similarity or 0.0) >= SAME_KIND_SIMILARITY
-        for hit, product in chosen))
+    closest_only = bool(head_of_kind and chosen and not (args.category or args.browse)
+                        and not any(_is_of_kind(pair, head_of_kind) for pair in chosen))
     return ProductResults(query_id=query_id, request=request, unstated=unstated, closest_only=closest_only, products=[
         product_card(product, reasons_for(product, request, getattr(hit, "why", []), args.features, shop.today,
                                           says_query=states(product, args.query)))
@@ -193,6 +190,12 @@ def names_kind(product: Product, head: str) -> bool:
     word = next(iter(wanted))
     text = _words(" ".join([_text(product), _path(product)]))
     return any(w == word or (len(word) >= 3 and w.endswith(word)) for w in text)
+
+
+def _is_of_kind(pair: tuple[SearchHit, Product], head: str) -> bool:
+    """Named as the kind, or so close in meaning that it is the kind by another name (tees for 't-shirt')."""
+    hit, product = pair
+    return names_kind(product, head) or (hit.dense_similarity or 0.0) >= SAME_KIND_SIMILARITY
 
 
 def _words(text: str) -> set[str]:
