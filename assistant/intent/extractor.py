@@ -57,15 +57,6 @@ def extract_intent(text: str, vocabulary: CatalogVocabulary | None = None,
 
 # ---------------------------------------------------------------- 4. the intent
 
-_ARTICLES = frozenset({"a", "an", "another", "some"})
-_FOR_IT_RE = re.compile(r"\bfor (?:it|this|that|them|these|those)(?: ones?)?\b")
-# "for a Honda Element instead", "what about for the 3DS?": the message is only what the product is for
-_FOR_TARGET_RE = re.compile(r"^\s*(?:(?:what|how) about |and |or |(?:do you have |got )?(?:one|some|any|ones) )?"
-                            r"for (?:a |an |the |my |our )?(?P<target>[^?.!]+?)(?:,? instead)?\s*[?.!]*\s*$",
-                            re.IGNORECASE)
-_PURPOSE_RE = re.compile(r"\b(?:something|anything)\s+(?:to|for)\b")
-_ONES_WITH_RE = re.compile(r"\b(?:ones?|those|models?)\s+(?:with|that ha(?:ve|s)|having)\s+(?:an?\s+|the\s+)?")
-
 
 def _feature_named_as_product(message: Message, found: _ClaimedFields, vocabulary: CatalogVocabulary | None,
                               confidence: dict[str, float]) -> tuple[str | None, float]:
@@ -73,7 +64,7 @@ def _feature_named_as_product(message: Message, found: _ClaimedFields, vocabular
     nothing that could be their head, name the product and are no longer a feature of some other product."""
     for claim in message.claims:
         if claim.kind != "feature" or claim.negated or claim.last - claim.first < 2 or claim.first == 0 \
-                or message.words[claim.first - 1] not in _ARTICLES:
+                or message.words[claim.first - 1] not in lex.ARTICLES:
             continue
         if claim.last < len(message.words) and is_content(message.words[claim.last]):
             continue  # "a wall mount tv bracket": the feature describes what follows
@@ -93,8 +84,7 @@ def _build_intent(message: Message, vocabulary: CatalogVocabulary | None, contex
     product_type, category, type_confidence = read_product_type(message, vocabulary)
     if product_type is None:
         product_type, type_confidence = _feature_named_as_product(message, found, vocabulary, confidence)
-    elif not category and _ONES_WITH_RE.search(message.text) and re.search(
-            _ONES_WITH_RE.pattern + re.escape(product_type) + r"\b", message.text):
+    elif not category and re.search(lex.ONES_WITH_RE.pattern + re.escape(product_type) + r"\b", message.text):
         # "ones with a bottom freezer": a part the product has, wanted of the kind already talked about
         found.features.append(product_type)
         confidence["features"] = min(confidence.get("features", 1.0), type_confidence)
@@ -270,7 +260,7 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
     previous = context.previous
     if previous is None or fresh.action not in ("refine", "search", "recommend"):
         return fresh
-    target = _FOR_TARGET_RE.match(message.text)
+    target = lex.FOR_TARGET_RE.match(message.text)
     if target and previous.product_type and (fresh.query or fresh.product_type) \
             and not (fresh.recipient or fresh.occasion or fresh.price.max or fresh.price.min):
         return _for_another_target(previous, fresh, target["target"])
@@ -283,12 +273,12 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
         fresh = fresh.model_copy(update={"product_type": None, "action": "refine",
                                          "features": list(dict.fromkeys([*fresh.features, fresh.product_type]))})
     if fresh.product_type and not _same_product(fresh, previous):
-        if _FOR_IT_RE.search(message.text) and previous.product_type:
+        if lex.FOR_IT_RE.search(message.text) and previous.product_type:
             # "a wall mount for it" after a TV: a TV wall mount, a new request for what goes with the last one
             return fresh.model_copy(update={"action": "search",
                                             "query": merge_queries(previous.product_type, fresh.query)})
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh
-    if not fresh.product_type and fresh.query and _PURPOSE_RE.search(message.text) \
+    if not fresh.product_type and fresh.query and lex.PURPOSE_RE.search(message.text) \
             and not (fresh.category and fresh.category == previous.category):
         return fresh.model_copy(update={"action": "search"})  # "something for my balcony": a new want too
     known_sizes = vocabulary.size_values if vocabulary else ()

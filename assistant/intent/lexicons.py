@@ -618,6 +618,18 @@ ONLY_RE = re.compile(r"^\s*(?:only|just)\s+(?:the\s+)?[a-z][\w -]{0,30}?(?:\s+on
 # "any color is fine", "size doesn't matter": a constraint the shopper lets go of.
 ANY_VALUE_RE = re.compile(r"\bany (colou?r|size|brand|material)s?\b|\b(colou?r|size|brand|material)s? (?:doesn'?t|does not|"
                           r"don'?t|do not) matter\b|\b(?:whatever|any) (colou?r|size|brand|material)\b")
+# "a wall mount": an article before a feature's words makes them a noun, the product.
+ARTICLES = frozenset({"a", "an", "another", "some"})
+# "a wall mount for it": an accessory for the product talked about.
+FOR_IT_RE = re.compile(r"\bfor (?:it|this|that|them|these|those)(?: ones?)?\b")
+# "for a Honda Element instead", "what about for the 3DS?": the message is only what the product is for.
+FOR_TARGET_RE = re.compile(r"^\s*(?:(?:what|how) about |and |or |(?:do you have |got )?(?:one|some|any|ones) )?"
+                           r"for (?:a |an |the |my |our )?(?P<target>[^?.!]+?)(?:,? instead)?\s*[?.!]*\s*$",
+                           re.IGNORECASE)
+# "something for my balcony", "something to keep my coffee hot": a purpose, no product named.
+PURPOSE_RE = re.compile(r"\b(?:something|anything)\s+(?:to|for)\b")
+# "ones with a bottom freezer": a part wanted of the kind already talked about.
+ONES_WITH_RE = re.compile(r"\b(?:ones?|those|models?)\s+(?:with|that ha(?:ve|s)|having)\s+(?:an?\s+|the\s+)?")
 # "instead", "rather", "something else": a new want in place of the old one ("instead of X" negates X).
 INSTEAD_RE = re.compile(r"\b(?:instead|rather)\b(?!\s+(?:of|than)\b)|\bsomething (?:else|different)\b")
 MORE_RE = re.compile(r"\b(?:show (?:me )?more|more (?:options|results|of (?:these|those|them)|like (?:this|that|these|"
