@@ -32,6 +32,8 @@ def test_something_for_a_new_purpose_starts_a_new_request():
     assert balcony.action == "search" and balcony.product_type is None and balcony.query == "balcony"
     assert balcony.price.max is None and "color" not in balcony.attributes
     assert follow("something cheaper", previous=lamps).action == "refine"  # a move, not a purpose
+    desk = follow("something for their desk", previous=extract_intent("a small gift for a coworker under $20"))
+    assert (desk.query, desk.price.max, desk.recipient) == ("desk", 20, "coworker")  # the gift goes on
 
 
 def test_an_accessory_for_it_is_a_new_request_for_the_last_kind():

@@ -10,7 +10,7 @@ tests/test_dialogue_state.py):
 | "instead" / "rather" / "something else" | "something more creative instead" | the new want, keeping the budget, who it is for, the occasion and the brands ruled out |
 | the same kind for another target | "for a Honda Element instead", "what about for the 3DS?" | the previous request, its kind kept (less a word the target replaces: 'ds' for '3ds'), the target a feature the products must state |
 | an accessory "for it" | "a wall mount for it" after TVs | a new request for the accessory, the previous kind in its query ("tv wall mount") |
-| a purpose | "something for my balcony", "something to keep my coffee hot" | a new request (no product named; a department it names is the scope) |
+| a purpose | "something for my balcony", "something to keep my coffee hot" | a new request (no product named; a department it names is the scope); after a gift, the gift goes on with its budget and who it is for ("something for their desk") |
 | "ones with X" / "X only" | "ones with a bottom freezer", "electric only" | a refinement: X a feature the products of the kind must state (the reply says when none does) |
 | "cheaper" | after products at $20, $25, $40 | below the median shown ($24.99), never below all of it unless all cost the same; no prices shown: 0.8 x the old ceiling, else cheapest first |
 | "more expensive" | | above the median shown (mirror of cheaper) |

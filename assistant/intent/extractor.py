@@ -280,7 +280,11 @@ def _with_context(fresh: Intent, message: Message, context: IntentContext | None
         return fresh.model_copy(update={"action": "search"})  # a new, unrelated request starts fresh
     if not fresh.product_type and fresh.query and lex.PURPOSE_RE.search(message.text) \
             and not (fresh.category and fresh.category == previous.category):
-        return fresh.model_copy(update={"action": "search"})  # "something for my balcony": a new want too
+        # "something for my balcony": a new want too; "something for their desk" goes on with the gift (its
+        # budget and who it is for)
+        if previous.recipient:
+            return replace_wanted(previous, fresh)
+        return fresh.model_copy(update={"action": "search"})
     known_sizes = vocabulary.size_values if vocabulary else ()
     refined = refine(previous, fresh, _refinement_cues(message), context, known_sizes)
     return _let_go(refined, message.text)
