@@ -52,17 +52,22 @@ class SearchFindings(Findings):
         if not first.in_stock:  # shown because it matches; the shopper should not find out at checkout
             pick += ", but it is out of stock right now"
         verb = "is" if len(cards) == 1 and not self.more else "are"
-        if self.results is not None and self.results.closest_only and what:
-            return f"I have nothing that says “{what}”, so here {verb} the {options} closest to it" \
-                   f"{' ' + limits if limits else ''}. {pick}.{self._unstated_note()}{self._unsorted_note()}"
-        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{self._unstated_note()}" \
-               f"{self._unsorted_note()}"
+        notes = self._unstated_note() + self._unsorted_note()
+        lacked = self._lacked_kind()
+        if lacked:
+            return f"I have nothing that says “{lacked}”, so here {verb} the {options} closest to it" \
+                   f"{' ' + limits if limits else ''}. {pick}.{notes}"
+        return f"Here {verb} {options}{' ' + scope if scope else ''}. {pick}.{notes}"
 
     def detail_facts(self) -> list[str]:
-        what = self.intent.product_type or ""
-        closest = [f"No product says “{what}”: these are only the closest."] \
-            if self.results is not None and self.results.closest_only and what and self.products else []
-        return closest + ([self._unstated_note().strip()] if self._unstated_note() else [])
+        lacked = self._lacked_kind()
+        facts = [f"No product says “{lacked}”: these are only the closest."] if lacked else []
+        return facts + ([self._unstated_note().strip()] if self._unstated_note() else [])
+
+    def _lacked_kind(self) -> str | None:
+        """The kind asked for when none of the products shown names it ("backpacks" in a store without any)."""
+        closest = self.results is not None and self.results.closest_only and self.products
+        return self.intent.product_type if closest else None
 
     def _unstated_note(self) -> str:
         """A feature narrowed to that no product shown states ("insulated only"), said plainly: they are the
